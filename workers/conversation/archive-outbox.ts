@@ -1,0 +1,59 @@
+import type { ArchiveBatch, ConversationEvent } from "../../src/model/index.ts";
+import type { ConversationStore } from "./store.ts";
+
+/** How long after the first unsent event the outbox flushes: batches events without adding much lag. */
+export const FLUSH_DELAY_MS = 200;
+/** A hand-over not confirmed by the consumer within this time is sent again. */
+export const CONFIRM_TIMEOUT_MS = 120_000;
+/** Queue messages are limited to 128 KB; stay well under it. */
+const MAX_BATCH_BYTES = 96 * 1024;
+const MAX_BATCH_EVENTS = 500;
+/** Bounds one alarm's work; the next alarm carries on immediately. */
+const MAX_SENDS_PER_ALARM = 20;
+
+export type SendBatch = (batch: ArchiveBatch) => Promise<void>;
+
+/**
+ * Hands everything above the archive watermark to the queue, in seq order, and says when the
+ * next alarm should run. Events stay in the conversation's log whatever happens here, so a
+ * failed send only delays the archive: the alarm retries with back-off until it succeeds.
+ */
+export async function flushOutbox(store: ConversationStore, send: SendBatch, now: () => number): Promise<number | null> {
+  const record = store.get();
+  if (!record) return null;
+  if (record.archive_confirmed_seq < record.archive_handed_seq && now() - record.archive_handed_at >= CONFIRM_TIMEOUT_MS) {
+    store.rewindHanded();
+  }
+  try {
+    for (let sends = 0; sends < MAX_SENDS_PER_ALARM && record.archive_handed_seq < store.headSeq(); sends++) {
+      const texts = store.eventTextsFrom(record.archive_handed_seq + 1, MAX_BATCH_EVENTS, MAX_BATCH_BYTES);
+      const events = texts.map((t) => JSON.parse(t) as ConversationEvent);
+      const first = events[0]!;
+      const last = events[events.length - 1]!;
+      await send({
+        kind: "conversation_events",
+        workspace_id: record.workspace_id,
+        conversation_id: record.conversation_id,
+        from_seq: first.seq,
+        to_seq: last.seq,
+        events,
+        snapshot: { state: record.state, head_seq: store.headSeq() },
+      });
+      store.markHanded(last.seq, now());
+    }
+  } catch (err) {
+    const failures = store.recordArchiveFailure();
+    console.error(`archive hand-over failed (${failures} in a row); retrying`, err);
+    return now() + Math.min(60_000, 500 * 2 ** Math.min(failures, 7));
+  }
+  return nextFlushAt(store);
+}
+
+/** When the outbox next needs to run, or null when everything is handed over and confirmed. */
+export function nextFlushAt(store: ConversationStore): number | null {
+  const record = store.get();
+  if (!record) return null;
+  if (record.archive_handed_seq < store.headSeq()) return Date.now();
+  if (record.archive_confirmed_seq < record.archive_handed_seq) return record.archive_handed_at + CONFIRM_TIMEOUT_MS;
+  return null;
+}

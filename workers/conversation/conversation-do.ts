@@ -1,0 +1,509 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  assertAcceptsMessages,
+  assertMaySend,
+  assertTransition,
+  canSee,
+  clientMsgIdOf,
+  deliveryStatus,
+  isStaff,
+  parseClientFrame,
+} from "../../src/conversation/index.ts";
+import type {
+  Ack,
+  Actor,
+  ConversationContext,
+  ConversationEvent,
+  ConversationSnapshot,
+  EventsQuery,
+  EventsResponse,
+  NewEvent,
+  Participant,
+  PostMessageBody,
+  ReceiptBody,
+  ServerFrame,
+  StateChangeBody,
+} from "../../src/model/index.ts";
+import { LIMITS, PING_TEXT, PONG_TEXT, SwitchboardError, newId } from "../../src/model/index.ts";
+import type { Env } from "../env.ts";
+import { FLUSH_DELAY_MS, flushOutbox } from "./archive-outbox.ts";
+import { type ConnectionState, Connections } from "./connections.ts";
+import { asSwitchboardError, CALLER_HEADER, type Caller, type Result, toResult } from "./rpc.ts";
+import { type ConversationRecord, ConversationStore } from "./store.ts";
+
+export interface ConversationInit {
+  workspace_id: string;
+  conversation_id: string;
+  contact: Actor;
+  context: ConversationContext;
+}
+
+/** The Durable Object name of a conversation: workspace-scoped, so IDs never cross tenants. */
+export function conversationObjectName(workspaceId: string, conversationId: string): string {
+  return `${workspaceId}/${conversationId}`;
+}
+
+function authorOf(event: ConversationEvent): string | undefined {
+  switch (event.type) {
+    case "message":
+      return event.sender.id;
+    case "state_changed":
+      return event.by.id;
+    case "participant_joined":
+    case "participant_left":
+      return event.participant.id;
+    case "conversation_started":
+      return event.contact.id;
+  }
+}
+
+/**
+ * One conversation: its ordered, deduplicated event log, its participants and their delivery
+ * progress, its state, and every socket open on it. All writes for one client action happen in
+ * one synchronous transaction before anything is sent, so what a client was told was stored is.
+ */
+export class ConversationDO extends DurableObject<Env> {
+  private readonly store: ConversationStore;
+  private readonly connections: Connections;
+  private readonly waiters = new Set<() => void>();
+  /** When the alarm is set for, as far as this instance knows; null after a wake-up or once it ran. */
+  private alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new ConversationStore(ctx.storage);
+    this.connections = new Connections(ctx);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+  }
+
+  // ---- RPC for the gateway ------------------------------------------------------------------
+
+  /** Starts the conversation; calling it again with the same identity returns the same conversation. */
+  async create(init: ConversationInit): Promise<Result<ConversationSnapshot>> {
+    return toResult(() => {
+      const existing = this.store.get();
+      if (existing) {
+        if (existing.conversation_id !== init.conversation_id || existing.workspace_id !== init.workspace_id) {
+          throw new SwitchboardError("invalid_request", "this conversation object already holds another conversation");
+        }
+        return this.snapshotOf(existing);
+      }
+      const at = Date.now();
+      const events = this.store.transaction(() => {
+        this.store.create({ ...init, state: "queued", created_at: at });
+        this.store.addParticipant(init.contact, at, 0);
+        return [
+          this.appendEvent({
+            type: "conversation_started",
+            visibility: "public",
+            workspace_id: init.workspace_id,
+            conversation_id: init.conversation_id,
+            contact: init.contact,
+            context: init.context,
+          }, at),
+        ];
+      });
+      this.afterAppend(events);
+      return this.snapshotOf(this.store.get()!);
+    });
+  }
+
+  async snapshot(caller: Caller): Promise<Result<ConversationSnapshot>> {
+    return toResult(() => this.snapshotOf(this.authorize(caller)));
+  }
+
+  async postMessage(caller: Caller, body: PostMessageBody): Promise<Result<Ack>> {
+    return toResult(() => {
+      const record = this.authorize(caller);
+      this.assertAddressed(record, body.conversation_id);
+      return this.acceptMessage(caller.actor, body, null);
+    });
+  }
+
+  async postReceipt(caller: Caller, body: ReceiptBody): Promise<Result<{ participants: Participant[] }>> {
+    return toResult(() => {
+      const record = this.authorize(caller);
+      this.assertAddressed(record, body.conversation_id);
+      this.applyReceipt(caller.actor, body.status, body.up_to_seq);
+      return { participants: [...this.store.participants().values()] };
+    });
+  }
+
+  async changeState(caller: Caller, body: StateChangeBody): Promise<Result<ConversationSnapshot>> {
+    return toResult(() => {
+      const record = this.authorize(caller);
+      this.assertAddressed(record, body.conversation_id);
+      this.applyStateChange(caller.actor, body.to, body.reason);
+      return this.snapshotOf(record);
+    });
+  }
+
+  /** Events after `query.after`; with `wait`, holds the request until one arrives (long-poll). */
+  async readEvents(caller: Caller, query: EventsQuery): Promise<Result<EventsResponse>> {
+    const first = toResult(() => this.eventsPage(this.authorize(caller), caller.actor, query));
+    if (!first.ok || first.value.events.length > 0 || query.wait === 0) return first;
+    await this.waitForAppend(query.wait * 1000);
+    return toResult(() => this.eventsPage(this.authorize(caller), caller.actor, query));
+  }
+
+  /** The archive consumer's word that everything up to `toSeq` is safely archived. */
+  async confirmArchived(toSeq: number): Promise<void> {
+    this.store.markConfirmed(toSeq);
+  }
+
+  /** The archive watermarks, for operators and tests. */
+  async archiveStatus(): Promise<{ head_seq: number; handed_seq: number; confirmed_seq: number } | null> {
+    const record = this.store.get();
+    if (!record) return null;
+    return { head_seq: this.store.headSeq(), handed_seq: record.archive_handed_seq, confirmed_seq: record.archive_confirmed_seq };
+  }
+
+  // ---- WebSockets -----------------------------------------------------------------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return errorResponse(new SwitchboardError("upgrade_required", "this endpoint speaks WebSocket only"));
+    }
+    try {
+      const caller = JSON.parse(request.headers.get(CALLER_HEADER) ?? "null") as Caller | null;
+      if (!caller) throw new SwitchboardError("unauthorized", "no caller");
+      const record = this.authorize(caller);
+      const lastSeq = Number(new URL(request.url).searchParams.get("last_seq") ?? "0");
+      if (!Number.isInteger(lastSeq) || lastSeq < 0 || lastSeq > this.store.headSeq()) {
+        throw new SwitchboardError("seq_out_of_range", `last_seq must be an integer from 0 to ${this.store.headSeq()}`);
+      }
+      const { 0: client, 1: server } = new WebSocketPair();
+      const state: ConnectionState = { actor: caller.actor, synced: false, cursor: lastSeq };
+      this.connections.accept(server, state);
+      const snapshot = this.snapshotOf(record);
+      send(server, {
+        type: "welcome",
+        workspace_id: record.workspace_id,
+        conversation_id: record.conversation_id,
+        you: caller.actor,
+        state: record.state,
+        head_seq: snapshot.head_seq,
+        resume_from: lastSeq,
+        participants: snapshot.participants,
+        limits: { max_frame_bytes: LIMITS.maxFrameBytes, text_chars: LIMITS.textChars, replay_page: LIMITS.replayPage },
+      });
+      this.replayPage(server, state);
+      return new Response(null, { status: 101, webSocket: client });
+    } catch (err) {
+      return errorResponse(asSwitchboardError(err));
+    }
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const state = this.connections.get(ws);
+    const record = this.store.get();
+    if (!state || !record) {
+      ws.close(1011, "connection state lost; reconnect with your last seq");
+      return;
+    }
+    try {
+      const frame = parseClientFrame(message);
+      if (frame.type !== "ping") this.assertAddressed(record, frame.conversation_id);
+      switch (frame.type) {
+        case "message": {
+          const ack = this.acceptMessage(state.actor, frame, ws);
+          send(ws, { type: "ack", ...ack });
+          break;
+        }
+        case "receipt":
+          this.applyReceipt(state.actor, frame.status, frame.up_to_seq);
+          break;
+        case "typing":
+          this.relayTyping(ws, state.actor, frame.active);
+          break;
+        case "state":
+          this.applyStateChange(state.actor, frame.to, frame.reason);
+          break;
+        case "sync":
+          if (frame.after_seq > this.store.headSeq()) {
+            throw new SwitchboardError("seq_out_of_range", `after_seq must be at most ${this.store.headSeq()}`);
+          }
+          state.synced = false;
+          state.cursor = frame.after_seq;
+          this.replayPage(ws, state);
+          break;
+        case "ping":
+          send(ws, { type: "pong" });
+          break;
+      }
+    } catch (err) {
+      const error = asSwitchboardError(err);
+      const clientMsgId = clientMsgIdOf(message);
+      send(ws, { type: "error", code: error.code, message: error.message, ...(clientMsgId ? { client_msg_id: clientMsgId } : {}) });
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Completes the closing handshake where the runtime does not do it for us; 1005/1006 cannot be sent.
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(_ws: WebSocket, error: unknown): Promise<void> {
+    console.warn("conversation socket error", error);
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    const next = await flushOutbox(this.store, async (batch) => {
+      await this.env.EVENTS.send(batch);
+    }, Date.now);
+    if (next !== null) await this.armAlarm(next);
+  }
+
+  // ---- the conversation's rules, shared by sockets and HTTP -----------------------------------
+
+  private authorize(caller: Caller): ConversationRecord {
+    const record = this.store.get();
+    if (!record || record.workspace_id !== caller.workspace_id) {
+      throw new SwitchboardError("not_found", "no such conversation");
+    }
+    if (caller.actor.role === "visitor" && caller.actor.id !== record.contact.id) {
+      throw new SwitchboardError("forbidden", "this conversation belongs to another visitor");
+    }
+    return record;
+  }
+
+  private assertAddressed(record: ConversationRecord, conversationId: string | undefined): void {
+    if (conversationId !== undefined && conversationId !== record.conversation_id) {
+      throw new SwitchboardError("wrong_conversation", `this connection is for ${record.conversation_id}, not ${conversationId}`);
+    }
+  }
+
+  private acceptMessage(actor: Actor, body: PostMessageBody, origin: WebSocket | null): Ack {
+    const record = this.store.get()!;
+    assertMaySend(actor, body.visibility);
+    const previous = this.store.findDedup(body.client_msg_id);
+    if (previous) {
+      if (previous.sender_id !== actor.id) {
+        throw new SwitchboardError("client_msg_id_conflict", "another participant already used this client_msg_id in this conversation");
+      }
+      return {
+        client_msg_id: body.client_msg_id,
+        server_msg_id: previous.server_msg_id,
+        seq: previous.seq,
+        at: previous.at,
+        duplicate: true,
+        status: deliveryStatus(previous.seq, actor.id, [...this.store.participants().values()]),
+      };
+    }
+    assertAcceptsMessages(record.state);
+    const at = Date.now();
+    const serverMsgId = newId("message", at);
+    const events = this.store.transaction(() => {
+      const out: ConversationEvent[] = [];
+      if (body.visibility === "public") out.push(...this.joinIfStaff(actor, at));
+      const message = this.appendEvent(
+        {
+          type: "message",
+          visibility: body.visibility,
+          server_msg_id: serverMsgId,
+          client_msg_id: body.client_msg_id,
+          sender: actor,
+          content: body.content,
+        },
+        at,
+      );
+      this.store.recordDedup(body.client_msg_id, { sender_id: actor.id, seq: message.seq, server_msg_id: serverMsgId, at });
+      out.push(message);
+      return out;
+    });
+    this.afterAppend(events, origin);
+    const seq = events[events.length - 1]!.seq;
+    return {
+      client_msg_id: body.client_msg_id,
+      server_msg_id: serverMsgId,
+      seq,
+      at,
+      duplicate: false,
+      status: deliveryStatus(seq, actor.id, [...this.store.participants().values()]),
+    };
+  }
+
+  private applyStateChange(actor: Actor, to: StateChangeBody["to"], reason: string | undefined): void {
+    const record = this.store.get()!;
+    assertTransition(actor.role, record.state, to);
+    const at = Date.now();
+    const events = this.store.transaction(() => {
+      const out = to === "serving" ? this.joinIfStaff(actor, at) : [];
+      out.push(
+        this.appendEvent(
+          { type: "state_changed", visibility: "public", from: record.state, to, by: actor, ...(reason ? { reason } : {}) },
+          at,
+        ),
+      );
+      this.store.setState(to);
+      return out;
+    });
+    this.afterAppend(events);
+  }
+
+  /** Receipts from someone who is not a participant (a supervisor watching) change nothing. */
+  private applyReceipt(actor: Actor, status: ReceiptBody["status"], upTo: number): void {
+    if (upTo > this.store.headSeq()) {
+      throw new SwitchboardError("seq_out_of_range", `up_to_seq must be at most ${this.store.headSeq()}`);
+    }
+    const participant = this.store.participants().get(actor.id);
+    if (!participant || participant.left_at !== undefined) return;
+    const moved = this.store.transaction(() => {
+      const read = status === "read" && this.store.raise(actor.id, "read_seq", upTo);
+      const delivered = this.store.raise(actor.id, "delivered_seq", upTo);
+      this.store.raise(actor.id, "dispatched_seq", upTo);
+      return read || delivered;
+    });
+    if (moved) this.broadcastDelivery(actor, status, upTo);
+  }
+
+  private relayTyping(origin: WebSocket, actor: Actor, active: boolean): void {
+    const participant = this.store.participants().has(actor.id);
+    const text = JSON.stringify({ type: "typing", participant: actor, active } satisfies ServerFrame);
+    for (const [ws, state] of this.connections.all()) {
+      if (ws === origin || !state.synced || state.actor.id === actor.id) continue;
+      // A watching supervisor's typing is not shown to the visitor.
+      if (!participant && !isStaff(state.actor.role)) continue;
+      trySend(ws, text);
+    }
+  }
+
+  /** Staff who act publicly on a conversation become participants (with a joined event). */
+  private joinIfStaff(actor: Actor, at: number): ConversationEvent[] {
+    if (!isStaff(actor.role)) return [];
+    const existing = this.store.participants().get(actor.id);
+    if (existing && existing.left_at === undefined) return [];
+    const online = this.connections.all().some(([, s]) => s.actor.id === actor.id && s.synced);
+    this.store.addParticipant(actor, at, online ? this.store.headSeq() : 0);
+    return [this.appendEvent({ type: "participant_joined", visibility: "public", participant: actor }, at)];
+  }
+
+  private appendEvent(event: NewEvent, at: number): ConversationEvent {
+    const stored = { ...event, seq: this.store.headSeq() + 1, at } as ConversationEvent;
+    this.store.append(stored);
+    return stored;
+  }
+
+  /** After a commit: live fan-out, long-poll wake-up and the archive hand-over. */
+  private afterAppend(events: ConversationEvent[], origin: WebSocket | null = null): void {
+    for (const event of events) this.broadcast(event, origin);
+    for (const wake of [...this.waiters]) wake();
+    void this.armAlarm(Date.now() + FLUSH_DELAY_MS);
+  }
+
+  /**
+   * Sends an event to every caught-up socket allowed to see it, except the sender's own socket for
+   * its message (the ack completes the sender's copy). Sockets still replaying get it from the log.
+   */
+  private broadcast(event: ConversationEvent, origin: WebSocket | null): void {
+    const text = JSON.stringify({ type: "event", event } satisfies ServerFrame);
+    const author = authorOf(event);
+    const participants = this.store.participants();
+    const reached = new Set<string>();
+    for (const [ws, state] of this.connections.all()) {
+      if (!state.synced || !canSee(state.actor.role, event.visibility)) continue;
+      if (ws === origin && event.type === "message") continue;
+      if (!trySend(ws, text)) continue;
+      if (state.actor.id !== author && participants.has(state.actor.id)) reached.add(state.actor.id);
+    }
+    for (const id of reached) this.store.raise(id, "dispatched_seq", event.seq);
+  }
+
+  private broadcastDelivery(by: Actor, status: "dispatched" | "delivered" | "read", upTo: number): void {
+    const text = JSON.stringify({ type: "delivery", by, status, up_to_seq: upTo } satisfies ServerFrame);
+    for (const [ws, state] of this.connections.all()) {
+      if (state.synced && state.actor.id !== by.id) trySend(ws, text);
+    }
+  }
+
+  /** One page of history to a connecting socket; the last page switches it to live events. */
+  private replayPage(ws: WebSocket, state: ConnectionState): void {
+    const page = this.store.eventsAfter(state.cursor, LIMITS.replayPage + 1, !isStaff(state.actor.role));
+    const more = page.length > LIMITS.replayPage;
+    if (more) page.pop();
+    for (const event of page) ws.send(JSON.stringify({ type: "event", event } satisfies ServerFrame));
+    const head = this.store.headSeq();
+    state.cursor = more ? page[page.length - 1]!.seq : head;
+    state.synced = !more;
+    this.connections.save(ws, state);
+    send(ws, { type: "synced", head_seq: head, complete: !more });
+    if (state.cursor > 0 && this.store.raise(state.actor.id, "dispatched_seq", state.cursor)) {
+      this.broadcastDelivery(state.actor, "dispatched", state.cursor);
+    }
+  }
+
+  private eventsPage(record: ConversationRecord, actor: Actor, query: EventsQuery): EventsResponse {
+    const head = this.store.headSeq();
+    if (query.after > head) throw new SwitchboardError("seq_out_of_range", `after must be at most ${head}`);
+    const page = this.store.eventsAfter(query.after, query.limit + 1, !isStaff(actor.role));
+    const complete = page.length <= query.limit;
+    if (!complete) page.pop();
+    const nextAfter = complete ? head : page[page.length - 1]!.seq;
+    if (page.length > 0) this.store.raise(actor.id, "dispatched_seq", nextAfter);
+    return {
+      conversation_id: record.conversation_id,
+      state: record.state,
+      head_seq: head,
+      events: page,
+      next_after: nextAfter,
+      complete,
+      participants: [...this.store.participants().values()],
+    };
+  }
+
+  private snapshotOf(record: ConversationRecord): ConversationSnapshot {
+    return {
+      workspace_id: record.workspace_id,
+      conversation_id: record.conversation_id,
+      state: record.state,
+      head_seq: this.store.headSeq(),
+      created_at: record.created_at,
+      contact: record.contact,
+      context: record.context,
+      participants: [...this.store.participants().values()],
+    };
+  }
+
+  private waitForAppend(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
+  /** Only ever brings the alarm forward, so per-message calls cost nothing once it is set. */
+  private async armAlarm(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+}
+
+function send(ws: WebSocket, frame: ServerFrame): void {
+  trySend(ws, JSON.stringify(frame));
+}
+
+/** A socket can close between listing and sending; that connection resumes by seq later. */
+function trySend(ws: WebSocket, text: string): boolean {
+  try {
+    ws.send(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function errorResponse(error: SwitchboardError): Response {
+  return Response.json(error.toBody(), { status: error.status });
+}
+

@@ -1,0 +1,258 @@
+import type { Actor, ConversationContext, ConversationEvent, ConversationState, Participant, Role } from "../../src/model/index.ts";
+
+/** The conversation's row in its own SQLite: identity, state and the archive watermarks. */
+export interface ConversationRecord {
+  workspace_id: string;
+  conversation_id: string;
+  contact: Actor;
+  context: ConversationContext;
+  state: ConversationState;
+  created_at: number;
+  /** Highest seq handed to the archive queue. */
+  archive_handed_seq: number;
+  /** Highest seq the archive consumer confirmed. */
+  archive_confirmed_seq: number;
+  archive_handed_at: number;
+  archive_failures: number;
+}
+
+export interface DedupHit {
+  sender_id: string;
+  seq: number;
+  server_msg_id: string;
+  at: number;
+}
+
+type Watermark = "dispatched_seq" | "delivered_seq" | "read_seq";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS conversation (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  workspace_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  context TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  archive_handed_seq INTEGER NOT NULL DEFAULT 0,
+  archive_confirmed_seq INTEGER NOT NULL DEFAULT 0,
+  archive_handed_at INTEGER NOT NULL DEFAULT 0,
+  archive_failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY,
+  visibility TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dedup (
+  client_msg_id TEXT PRIMARY KEY,
+  sender_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  server_msg_id TEXT NOT NULL,
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS participants (
+  id TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  name TEXT,
+  joined_at INTEGER NOT NULL,
+  left_at INTEGER,
+  dispatched_seq INTEGER NOT NULL DEFAULT 0,
+  delivered_seq INTEGER NOT NULL DEFAULT 0,
+  read_seq INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+`;
+
+/**
+ * The ConversationDO's SQLite, one method per question or change. Everything is synchronous:
+ * the storage API's cursors are consumed before the method returns, and callers group writes
+ * with `transactionSync` where they must land together.
+ */
+export class ConversationStore {
+  private readonly storage: DurableObjectStorage;
+  private readonly sql: SqlStorage;
+  private record: ConversationRecord | null | undefined;
+  private head: number | undefined;
+  private participantCache: Map<string, Participant> | undefined;
+
+  constructor(storage: DurableObjectStorage) {
+    this.storage = storage;
+    this.sql = storage.sql;
+    this.sql.exec(SCHEMA);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.storage.transactionSync(fn);
+  }
+
+  get(): ConversationRecord | null {
+    if (this.record === undefined) {
+      const row = this.sql.exec("SELECT * FROM conversation WHERE singleton = 1").toArray()[0];
+      this.record = row
+        ? ({
+            ...(row as unknown as ConversationRecord),
+            contact: JSON.parse(row.contact as string) as Actor,
+            context: JSON.parse(row.context as string) as ConversationContext,
+          } satisfies ConversationRecord)
+        : null;
+    }
+    return this.record;
+  }
+
+  create(record: Omit<ConversationRecord, "archive_handed_seq" | "archive_confirmed_seq" | "archive_handed_at" | "archive_failures">): void {
+    this.sql.exec(
+      "INSERT INTO conversation (singleton, workspace_id, conversation_id, contact, context, state, created_at) VALUES (1, ?, ?, ?, ?, ?, ?)",
+      record.workspace_id,
+      record.conversation_id,
+      JSON.stringify(record.contact),
+      JSON.stringify(record.context),
+      record.state,
+      record.created_at,
+    );
+    this.record = undefined;
+  }
+
+  setState(state: ConversationState): void {
+    this.sql.exec("UPDATE conversation SET state = ? WHERE singleton = 1", state);
+    if (this.record) this.record.state = state;
+  }
+
+  headSeq(): number {
+    if (this.head === undefined) {
+      this.head = (this.sql.exec("SELECT COALESCE(MAX(seq), 0) AS head FROM events").one().head as number) ?? 0;
+    }
+    return this.head;
+  }
+
+  /** Stores an event at the next seq. The caller holds a transaction when other rows must agree. */
+  append(event: ConversationEvent): void {
+    const next = this.headSeq() + 1;
+    if (event.seq !== next) throw new Error(`append out of order: ${event.seq} after ${next - 1}`);
+    this.sql.exec("INSERT INTO events (seq, visibility, body) VALUES (?, ?, ?)", event.seq, event.visibility, JSON.stringify(event));
+    this.head = next;
+  }
+
+  /** Up to `limit` events after `after`, in order; `publicOnly` hides internal notes. */
+  eventsAfter(after: number, limit: number, publicOnly: boolean): ConversationEvent[] {
+    const cursor = publicOnly
+      ? this.sql.exec("SELECT body FROM events WHERE seq > ? AND visibility = 'public' ORDER BY seq LIMIT ?", after, limit)
+      : this.sql.exec("SELECT body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit);
+    const out: ConversationEvent[] = [];
+    for (const row of cursor) out.push(JSON.parse(row.body as string) as ConversationEvent);
+    return out;
+  }
+
+  /** Raw event texts from `from` on, stopping before `maxBytes` of text or `maxEvents`: an archive batch. */
+  eventTextsFrom(from: number, maxEvents: number, maxBytes: number): string[] {
+    const out: string[] = [];
+    let bytes = 0;
+    for (const row of this.sql.exec("SELECT body FROM events WHERE seq >= ? ORDER BY seq LIMIT ?", from, maxEvents)) {
+      const body = row.body as string;
+      if (out.length > 0 && bytes + body.length > maxBytes) break;
+      out.push(body);
+      bytes += body.length;
+    }
+    return out;
+  }
+
+  findDedup(clientMsgId: string): DedupHit | null {
+    const row = this.sql.exec("SELECT sender_id, seq, server_msg_id, at FROM dedup WHERE client_msg_id = ?", clientMsgId).toArray()[0];
+    return row ? (row as unknown as DedupHit) : null;
+  }
+
+  recordDedup(clientMsgId: string, hit: DedupHit): void {
+    this.sql.exec(
+      "INSERT INTO dedup (client_msg_id, sender_id, seq, server_msg_id, at) VALUES (?, ?, ?, ?, ?)",
+      clientMsgId,
+      hit.sender_id,
+      hit.seq,
+      hit.server_msg_id,
+      hit.at,
+    );
+  }
+
+  participants(): Map<string, Participant> {
+    if (!this.participantCache) {
+      this.participantCache = new Map();
+      for (const row of this.sql.exec("SELECT * FROM participants ORDER BY joined_at, id")) {
+        const p: Participant = {
+          id: row.id as string,
+          role: row.role as Role,
+          joined_at: row.joined_at as number,
+          dispatched_seq: row.dispatched_seq as number,
+          delivered_seq: row.delivered_seq as number,
+          read_seq: row.read_seq as number,
+        };
+        if (row.name !== null) p.name = row.name as string;
+        if (row.left_at !== null) p.left_at = row.left_at as number;
+        this.participantCache.set(p.id, p);
+      }
+    }
+    return this.participantCache;
+  }
+
+  addParticipant(actor: Actor, at: number, dispatchedSeq: number): Participant {
+    const p: Participant = { ...actor, joined_at: at, dispatched_seq: dispatchedSeq, delivered_seq: 0, read_seq: 0 };
+    this.sql.exec(
+      `INSERT INTO participants (id, role, name, joined_at, dispatched_seq) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET left_at = NULL, role = excluded.role, name = excluded.name`,
+      actor.id,
+      actor.role,
+      actor.name ?? null,
+      at,
+      dispatchedSeq,
+    );
+    const existing = this.participants().get(actor.id);
+    if (existing) {
+      delete existing.left_at;
+      return existing;
+    }
+    this.participants().set(actor.id, p);
+    return p;
+  }
+
+  markLeft(id: string, at: number): void {
+    this.sql.exec("UPDATE participants SET left_at = ? WHERE id = ?", at, id);
+    const p = this.participants().get(id);
+    if (p) p.left_at = at;
+  }
+
+  /** Raises a participant's watermark; true when it moved. Watermarks never go down. */
+  raise(id: string, mark: Watermark, seq: number): boolean {
+    const p = this.participants().get(id);
+    if (!p || p[mark] >= seq) return false;
+    p[mark] = seq;
+    this.sql.exec(`UPDATE participants SET ${mark} = ? WHERE id = ?`, seq, id);
+    return true;
+  }
+
+  markHanded(toSeq: number, at: number): void {
+    this.sql.exec("UPDATE conversation SET archive_handed_seq = ?, archive_handed_at = ?, archive_failures = 0 WHERE singleton = 1", toSeq, at);
+    const r = this.get();
+    if (r) Object.assign(r, { archive_handed_seq: toSeq, archive_handed_at: at, archive_failures: 0 });
+  }
+
+  markConfirmed(toSeq: number): void {
+    const r = this.get();
+    if (!r || toSeq <= r.archive_confirmed_seq) return;
+    const confirmed = Math.min(toSeq, this.headSeq());
+    const handed = Math.max(r.archive_handed_seq, confirmed);
+    this.sql.exec("UPDATE conversation SET archive_confirmed_seq = ?, archive_handed_seq = ? WHERE singleton = 1", confirmed, handed);
+    Object.assign(r, { archive_confirmed_seq: confirmed, archive_handed_seq: handed });
+  }
+
+  /** Forgets an unconfirmed hand-over so the next flush sends it again. */
+  rewindHanded(): void {
+    const r = this.get();
+    if (!r) return;
+    this.sql.exec("UPDATE conversation SET archive_handed_seq = archive_confirmed_seq WHERE singleton = 1");
+    r.archive_handed_seq = r.archive_confirmed_seq;
+  }
+
+  recordArchiveFailure(): number {
+    this.sql.exec("UPDATE conversation SET archive_failures = archive_failures + 1 WHERE singleton = 1");
+    const r = this.get();
+    if (r) r.archive_failures += 1;
+    return r?.archive_failures ?? 0;
+  }
+}

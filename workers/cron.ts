@@ -1,0 +1,8 @@
+import { purgeSessions } from "./auth/sessions.ts";
+import { database } from "./db.ts";
+import type { Env } from "./env.ts";
+
+/** Housekeeping on the cron trigger (every 5 minutes). */
+export async function runCron(env: Env, now = Date.now()): Promise<void> {
+  await purgeSessions(database(env.DB), now);
+}

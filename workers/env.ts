@@ -1,0 +1,17 @@
+import type { ArchiveBatch } from "../src/model/index.ts";
+import type { ConversationDO } from "./conversation/conversation-do.ts";
+import type { SkillGroupDO } from "./skill-group/skill-group-do.ts";
+
+/** Every binding declared in wrangler.toml. */
+export interface Env {
+  CONVERSATIONS: DurableObjectNamespace<ConversationDO>;
+  SKILL_GROUPS: DurableObjectNamespace<SkillGroupDO>;
+  DB: D1Database;
+  ARCHIVE: R2Bucket;
+  EVENTS: Queue<ArchiveBatch>;
+  EVENTS_DLQ: Queue<unknown>;
+  ASSETS: Fetcher;
+  /** Signs visitor tokens; a secret in production, `.dev.vars` locally. */
+  TOKEN_SECRET?: string;
+  ENVIRONMENT: string;
+}

@@ -1,0 +1,14 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { notFound, onError } from "./errors.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { conversationRoutes } from "./routes/conversations.ts";
+import { widgetRoutes } from "./routes/widget.ts";
+
+export const app = new Hono<AppEnv>()
+  .get("/health", (c) => c.json({ ok: true, service: "switchboard", environment: c.env.ENVIRONMENT }))
+  .route("/api/auth", authRoutes)
+  .route("/api/widget", widgetRoutes)
+  .route("/api/conversations", conversationRoutes)
+  .notFound(notFound)
+  .onError(onError);
