@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import type { SeedWorkspace } from "../../src/db/demo-seed.ts";
 import type { VisitorSessionBody } from "../../src/model/index.ts";
 import { userOf } from "./workspace.ts";
@@ -61,4 +61,70 @@ export function postMessage(conversationId: string, token: string, clientMsgId: 
     token,
     json: { client_msg_id: clientMsgId, content: { kind: "text", text } },
   });
+}
+
+/** A POST of a JSON body with a bearer token. */
+export function post(path: string, token: string | undefined, body: unknown): Promise<Response> {
+  return call(path, { method: "POST", ...(token ? { token } : {}), json: body });
+}
+
+/** One page of GET /api/conversations/:id/events, asserting HTTP 200. */
+export async function getEvents(
+  conversationId: string,
+  token: string,
+  query: { after?: number; wait?: number; limit?: number } = {},
+): Promise<any> {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  return json(await call(`/api/conversations/${conversationId}/events?${params}`, { token }), 200);
+}
+
+/** The whole event log as this caller may read it, following `next_after` until complete. */
+export async function allEvents(conversationId: string, token: string): Promise<any[]> {
+  const out: any[] = [];
+  let after = 0;
+  for (let page = 0; page < 100; page++) {
+    const res = await getEvents(conversationId, token, { after });
+    out.push(...res.events);
+    if (res.complete) return out;
+    after = res.next_after;
+  }
+  throw new Error("the event log did not end within 100 pages");
+}
+
+/** The message events of the log, in seq order. */
+export async function messageLog(conversationId: string, token: string): Promise<any[]> {
+  return (await allEvents(conversationId, token)).filter((e) => e.type === "message");
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined/false, or fails with what was
+ * awaited and the last value seen. For state that changes asynchronously (queue consumer, alarms).
+ */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  { timeoutMs = 10_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    last = value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last probe: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The ConversationDO behind a conversation, for eviction and watermark checks. */
+export function conversationObject(workspaceId: string, conversationId: string) {
+  return env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(`${workspaceId}/${conversationId}`));
+}
+
+/** Numbers from `from` to `to`, inclusive. */
+export function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i <= to; i++) out.push(i);
+  return out;
 }
