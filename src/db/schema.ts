@@ -25,6 +25,10 @@ export const users = sqliteTable(
     role: text("role", { enum: ["agent", "supervisor", "admin"] }).notNull(),
     passwordHash: text("password_hash").notNull(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
+    /** Most conversations this user serves at once, across all their skill groups. */
+    maxConcurrent: integer("max_concurrent").notNull().default(5),
+    /** The user's shift (班次); without one they may be assigned whenever they are online. */
+    shiftScheduleId: text("shift_schedule_id"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [uniqueIndex("users_workspace_email").on(t.workspaceId, t.email)],
@@ -94,4 +98,59 @@ export const conversations = sqliteTable(
     index("conversations_workspace_updated").on(t.workspaceId, t.updatedAt),
     index("conversations_contact").on(t.workspaceId, t.contactId, t.createdAt),
   ],
+);
+
+/** Weekly hours plus closures, as a `Schedule` document (src/routing/schedule.ts): opening hours and shifts. */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    body: text("body", { mode: "json" }).notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("schedules_workspace_name").on(t.workspaceId, t.name)],
+);
+
+/** 技能组: a queue with its members and how it assigns. */
+export const skillGroups = sqliteTable(
+  "skill_groups",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    policy: text("policy", { enum: ["least_loaded", "round_robin"] }).notNull().default("least_loaded"),
+    /** Where an agent's open conversations go when the agent drops offline. */
+    requeue: text("requeue", { enum: ["front", "back"] }).notNull().default("front"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("skill_groups_workspace_name").on(t.workspaceId, t.name)],
+);
+
+export const groupMembers = sqliteTable(
+  "group_members",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    groupId: text("group_id").notNull().references(() => skillGroups.id),
+    userId: text("user_id").notNull().references(() => users.id),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index("group_members_user").on(t.userId)],
+);
+
+/** Every published routing policy, kept forever: the highest version is live; restore republishes an old one. */
+export const ruleSetVersions = sqliteTable(
+  "rule_set_versions",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    version: integer("version").notNull(),
+    body: text("body", { mode: "json" }).notNull(),
+    note: text("note"),
+    publishedBy: text("published_by").notNull(),
+    publishedAt: integer("published_at").notNull(),
+    restoredFrom: integer("restored_from"),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.version] })],
 );

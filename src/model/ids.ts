@@ -13,6 +13,8 @@ export const ID_PREFIXES = {
   message: "msg",
   session: "ses",
   visitor: "vis",
+  skillGroup: "sg",
+  schedule: "sch",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -31,6 +33,8 @@ export const ContactId = idSchema("contact");
 export const ConversationId = idSchema("conversation");
 export const ServerMsgId = idSchema("message");
 export const VisitorId = idSchema("visitor");
+export const SkillGroupId = idSchema("skillGroup");
+export const ScheduleId = idSchema("schedule");
 
 /** Chosen by the client, unique per conversation; re-sending it is how a client retries safely. */
 export const ClientMsgId = z

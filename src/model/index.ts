@@ -1,5 +1,6 @@
 /** The wire model shared by the edge, the web clients and third-party clients. */
 export * from "./actor.ts";
+export * from "./agent-frames.ts";
 export * from "./content.ts";
 export * from "./context.ts";
 export * from "./errors.ts";

@@ -3,3 +3,4 @@ export { Action, Condition, IntentLevel, Priority, Rule, RuleSet } from "./rule-
 export { Schedule, Weekday, localTime, isValidTimezone, scheduleOpen } from "./schedule.ts";
 export { decide, intentOf, type Decision, type RoutingInput, type RuleTrace, type Target } from "./evaluate.ts";
 export { globMatch } from "./glob.ts";
+export { pickAgent, hasCapacity, estimateWait, ewma, type AgentSlot, type AssignmentPolicy } from "./assignment.ts";
