@@ -4,3 +4,4 @@ export { Schedule, Weekday, localTime, isValidTimezone, scheduleOpen } from "./s
 export { decide, intentOf, type Decision, type RoutingInput, type RuleTrace, type Target } from "./evaluate.ts";
 export { globMatch } from "./glob.ts";
 export { pickAgent, hasCapacity, estimateWait, ewma, type AgentSlot, type AssignmentPolicy } from "./assignment.ts";
+export { references, diffRuleSets, type References, type RuleSetDiff } from "./references.ts";
