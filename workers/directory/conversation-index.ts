@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, lt, ne, or } from "drizzle-orm";
 import type { ArchiveBatch, ConversationState } from "../../src/model/index.ts";
 import { contentPreview, SwitchboardError } from "../../src/model/index.ts";
 import { type Database, schema } from "../db.ts";
@@ -33,6 +33,11 @@ export async function indexNewConversation(
 /**
  * Statements that bring index rows up to date with archive batches. A row only moves forward:
  * a redelivered or out-of-order batch, older than what the row has seen, changes nothing.
+ *
+ * "Older" is decided by the batch's own last seq, not by the snapshot's head: one flush can hand
+ * over several batches that share a snapshot, and each of them must still advance the row. A batch
+ * that passes the guard ends later than every batch the row has applied, so its last public
+ * message is the newest the row knows of (timestamps are not used: a burst shares a millisecond).
  */
 export function indexUpdates(db: Database, batches: ArchiveBatch[], now = Date.now()) {
   return batches.map((batch) => {
@@ -42,16 +47,11 @@ export function indexUpdates(db: Database, batches: ArchiveBatch[], now = Date.n
       .update(t)
       .set({
         state: batch.snapshot.state,
-        lastSeq: batch.snapshot.head_seq,
+        lastSeq: batch.to_seq,
         updatedAt: now,
-        ...(lastMessage?.type === "message"
-          ? {
-              lastMessageAt: sql`CASE WHEN ${t.lastMessageAt} IS NULL OR ${t.lastMessageAt} < ${lastMessage.at} THEN ${lastMessage.at} ELSE ${t.lastMessageAt} END`,
-              lastMessagePreview: sql`CASE WHEN ${t.lastMessageAt} IS NULL OR ${t.lastMessageAt} < ${lastMessage.at} THEN ${contentPreview(lastMessage.content)} ELSE ${t.lastMessagePreview} END`,
-            }
-          : {}),
+        ...(lastMessage?.type === "message" ? { lastMessageAt: lastMessage.at, lastMessagePreview: contentPreview(lastMessage.content) } : {}),
       })
-      .where(and(eq(t.id, batch.conversation_id), eq(t.workspaceId, batch.workspace_id), lt(t.lastSeq, batch.snapshot.head_seq)));
+      .where(and(eq(t.id, batch.conversation_id), eq(t.workspaceId, batch.workspace_id), lt(t.lastSeq, batch.to_seq)));
   });
 }
 
