@@ -25,6 +25,9 @@ export interface DedupHit {
 
 type Watermark = "dispatched_seq" | "delivered_seq" | "read_seq";
 
+/** A character the structured-clone (v8) serializer cannot store in one byte. */
+const WIDE = /[^\u0000-\u00ff]/;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS conversation (
   singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
@@ -142,15 +145,20 @@ export class ConversationStore {
     return out;
   }
 
-  /** Raw event texts from `from` on, stopping before `maxBytes` of text or `maxEvents`: an archive batch. */
+  /**
+   * Raw event texts from `from` on, stopping before `maxBytes` or `maxEvents`: an archive batch.
+   * Bytes are what the queue will count once the batch is serialized: a text holding any character
+   * beyond Latin-1 is stored two bytes per UTF-16 unit, so it counts double.
+   */
   eventTextsFrom(from: number, maxEvents: number, maxBytes: number): string[] {
     const out: string[] = [];
     let bytes = 0;
     for (const row of this.sql.exec("SELECT body FROM events WHERE seq >= ? ORDER BY seq LIMIT ?", from, maxEvents)) {
       const body = row.body as string;
-      if (out.length > 0 && bytes + body.length > maxBytes) break;
+      const size = WIDE.test(body) ? body.length * 2 : body.length;
+      if (out.length > 0 && bytes + size > maxBytes) break;
       out.push(body);
-      bytes += body.length;
+      bytes += size;
     }
     return out;
   }
