@@ -110,6 +110,28 @@ describe("the HTTP fallback", () => {
     expect(page).toMatchObject({ next_after: 3, complete: true, head_seq: 3 });
   });
 
+  it("keeps a visitor's long-poll waiting through an internal note and answers with the next public event", async () => {
+    const visitor = await newVisitor(team);
+    const conv = visitor.conversation_id;
+    const a = await connect(conv, team.agent);
+    a.sendText("hello", "hello");
+    await a.waitForAck("hello");
+    const poll = getEvents(conv, visitor.token, { after: 3, wait: 10 });
+    // Round trips through the object, so the poll is waiting before the note is written.
+    await json(await call(`/api/conversations/${conv}`, { token: team.agent }), 200);
+    await a.barrier();
+
+    a.sendText("note", "the visitor must not see this", { visibility: "internal" });
+    await a.waitForAck("note");
+    await a.barrier();
+    a.sendText("reply", "a public reply");
+    const reply = await a.waitForAck("reply");
+    const page = await poll;
+
+    expect(page.events.map((e: any) => [e.seq, e.client_msg_id])).toEqual([[reply.seq, "reply"]]);
+    expect(page).toMatchObject({ next_after: reply.seq, complete: true });
+  });
+
   it("returns an empty page when a long-poll's wait runs out with nothing new", async () => {
     const visitor = await newVisitor(team);
     const started = Date.now();
