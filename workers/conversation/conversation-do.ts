@@ -449,7 +449,10 @@ export class ConversationDO extends DurableObject<Env> {
     const complete = page.length <= query.limit;
     if (!complete) page.pop();
     const nextAfter = complete ? head : page[page.length - 1]!.seq;
-    if (page.length > 0) this.store.raise(actor.id, "dispatched_seq", nextAfter);
+    // A participant reading over HTTP has been dispatched these events: tell the senders, as a replay does.
+    if (page.length > 0 && this.store.raise(actor.id, "dispatched_seq", nextAfter)) {
+      this.broadcastDelivery(actor, "dispatched", nextAfter);
+    }
     return {
       conversation_id: record.conversation_id,
       state: record.state,
