@@ -123,6 +123,38 @@ describe("delivery state", () => {
     expect(frame).toMatchObject({ by: { id: userId(team, "agent") }, up_to_seq: ack.seq });
     expect(a.eventSeqs()).toEqual([1, 2, 3, 4]);
   });
+
+  it("tells the sender its message was dispatched when the recipient fetches it over HTTP", async () => {
+    const visitor = await servedConversation();
+    const conv = visitor.conversation_id;
+    const v = await connect(conv, visitor.token);
+    v.sendText("polled", "the agent polls over http");
+    const ack = await v.waitForAck("polled");
+    expect(ack.status).toBe("queued");
+
+    const page = await getEvents(conv, team.agent, { after: 0 });
+    const frame = await v.waitFor("a dispatched frame", (f) => f.type === "delivery" && f.status === "dispatched");
+    expect(page.events.map((e: any) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(frame).toMatchObject({ by: { id: userId(team, "agent") }, up_to_seq: ack.seq });
+    expect(page.participants.find((p: any) => p.id === userId(team, "agent"))).toMatchObject({ dispatched_seq: ack.seq });
+  });
+
+  it("ignores receipts from a supervisor who watches without taking part", async () => {
+    const visitor = await newVisitor(team);
+    const conv = visitor.conversation_id;
+    const v = await connect(conv, visitor.token);
+    const s = await connect(conv, team.supervisor);
+    v.sendText("m", "hello");
+    const ack = await v.waitForAck("m");
+    s.send({ type: "receipt", status: "read", up_to_seq: ack.seq });
+    await s.barrier();
+    await v.barrier();
+    const page = await getEvents(conv, team.supervisor, { after: ack.seq });
+
+    expect(ack.status).toBe("queued");
+    expect(v.ofType("delivery")).toEqual([]);
+    expect(page.participants.map((p: any) => p.id)).toEqual([visitor.contact_id]);
+  });
 });
 
 describe("typing", () => {
