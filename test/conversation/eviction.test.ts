@@ -1,6 +1,6 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { conversationObject, json, messageLog, postMessage, range } from "../support/api.ts";
+import { call, conversationObject, json, messageLog, postMessage, range, waitUntil } from "../support/api.ts";
 import { createTeam, newVisitor, type Team } from "../support/fixture.ts";
 import { closeSocketsAfterEach, connect, openSocket, type TestSocket } from "../support/socket.ts";
 import { LIMITS } from "../../src/model/index.ts";
@@ -98,6 +98,50 @@ describe("evicting the conversation object", () => {
     expect(v.closed).toBeNull();
     expect(a.closed).toBeNull();
     expect((await messageLog(conv, team.agent)).map((e) => e.client_msg_id)).toEqual(["hello", "sup", "v1", "a1"]);
+  });
+
+  it("keeps participants and their delivery watermarks across an eviction", async () => {
+    const visitor = await newVisitor(team);
+    const conv = visitor.conversation_id;
+    const v = await connect(conv, visitor.token);
+    const a = await connect(conv, team.agent);
+    a.send({ type: "state", to: "serving" });
+    await v.waitForEvent(3);
+    v.sendText("m", "hello");
+    const ack = await v.waitForAck("m");
+    a.send({ type: "receipt", status: "read", up_to_seq: ack.seq });
+    await v.waitFor("the read frame", (f) => f.type === "delivery" && f.status === "read");
+
+    await evict(conv);
+
+    const from = v.frames.length;
+    v.sendText("m", "hello");
+    const dup = await v.waitForAck("m", from);
+    const snapshot = await json(await call(`/api/conversations/${conv}`, { token: visitor.token }), 200);
+    expect(dup).toMatchObject({ seq: ack.seq, duplicate: true, status: "read" });
+    expect(snapshot.participants.map((p: any) => [p.role, p.read_seq])).toEqual([
+      ["visitor", 0],
+      ["agent", ack.seq],
+    ]);
+  });
+
+  it("still archives every event when evicted before the outbox flushed", async () => {
+    const visitor = await newVisitor(team);
+    const conv = visitor.conversation_id;
+    const v = await connect(conv, visitor.token);
+    fire(v, "a", 0, 5);
+    const last = await v.waitForAck("a-4");
+    await evict(conv);
+    fire(v, "b", 0, 5);
+    const after = await v.waitForAck("b-4");
+
+    const stub = conversationObject(team.workspaceId, conv);
+    const status = await waitUntil(`the archive of ${conv} to be confirmed up to ${after.seq}`, async () => {
+      const s = await stub.archiveStatus();
+      return s && s.confirmed_seq === s.head_seq ? s : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(last.seq).toBe(6);
+    expect(status).toEqual({ head_seq: 11, handed_seq: 11, confirmed_seq: 11 });
   });
 
   it("with sockets closed by the eviction, lets clients reconnect with last_seq and receive the gap", async () => {

@@ -122,6 +122,26 @@ describe("replay paging", () => {
     expect(p.eventSeqs()).toEqual(range(1, head + 2));
   });
 
+  it("lets a client send while it is still catching up, and replays its own message to it at its seq", async () => {
+    const visitor = await newVisitor(team);
+    const conv = visitor.conversation_id;
+    const writer = await connect(conv, team.agent);
+    const last = await burst(writer, "h", LIMITS.replayPage + 5);
+
+    const p = await openSocket(conv, team.agent2);
+    await p.waitForSynced(false);
+    p.sendText("mine", "sent mid-replay");
+    const ack = await p.waitForAck("mine");
+    const from = p.frames.length;
+    p.send({ type: "sync", after_seq: LIMITS.replayPage });
+    await p.waitForSynced(true, from);
+
+    // The agent's join (its first public message) comes right before its message.
+    expect(ack).toMatchObject({ seq: last.seq + 2, duplicate: false });
+    expect(p.eventSeqs()).toEqual(range(1, last.seq + 2));
+    expect(p.messageEvents(from).at(-1)).toMatchObject({ seq: ack.seq, client_msg_id: "mine", server_msg_id: ack.server_msg_id });
+  });
+
   it("pages a visitor through public events only, counting a page in events the visitor may see", async () => {
     const visitor = await newVisitor(team);
     const conv = visitor.conversation_id;
