@@ -1,4 +1,8 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createSession } from "../../workers/auth/sessions.ts";
+import { database, schema } from "../../workers/db.ts";
 import { call, json, post, startVisitor } from "../support/api.ts";
 import { createWorkspace, TEST_PASSWORD, userOf } from "../support/workspace.ts";
 import type { SeedWorkspace } from "../../src/db/demo-seed.ts";
@@ -65,6 +69,14 @@ describe("signing in", () => {
     expect(answers).toEqual({ wrongPassword: expected, unknownEmail: expected, otherWorkspace: expected, noSuchWorkspace: expected });
   });
 
+  it("refuses a deactivated account with the same 401 as a wrong password", async () => {
+    const fresh = await createWorkspace();
+    const agent = userOf(fresh, "agent");
+    await database(env.DB).update(schema.users).set({ active: false }).where(eq(schema.users.id, agent.id));
+    const res = await loginAs({ workspace: fresh.workspace.slug, email: agent.email, password: TEST_PASSWORD });
+    expect((await json(res, 401)).error.message).toBe("wrong workspace, email or password, or the account is deactivated");
+  });
+
   it("answers a malformed login body with 400 invalid_request", async () => {
     const res = await loginAs({ workspace: "X", email: "not-an-email", password: "" });
     const body = await json(res, 400);
@@ -111,6 +123,22 @@ describe("a session", () => {
     expect((await json(afterBearer, 401)).error.code).toBe("unauthorized");
     expect((await json(afterCookie, 401)).error.code).toBe("unauthorized");
     expect((await json(conversations, 401)).error.code).toBe("unauthorized");
+  });
+
+  it("is refused with 401 once it has expired", async () => {
+    const agent = userOf(seed, "agent");
+    const user = { id: agent.id, workspace_id: seed.workspace.id, email: agent.email, name: agent.name, role: agent.role };
+    const { token } = await createSession(database(env.DB), user, Date.now() - 13 * 60 * 60 * 1000);
+    expect((await json(await call("/api/auth/me", { token }), 401)).error.code).toBe("unauthorized");
+  });
+
+  it("is accepted only from a header or cookie on POST, never from the query string", async () => {
+    const visitor = await startVisitor(seed);
+    const res = await call(`/api/conversations/${visitor.conversation_id}/messages?token=${encodeURIComponent(visitor.token)}`, {
+      method: "POST",
+      json: { client_msg_id: "q", content: { kind: "text", text: "hi" } },
+    });
+    expect((await json(res, 401)).error.code).toBe("unauthorized");
   });
 
   it("leaves other sessions of the same user signed in when one logs out", async () => {
