@@ -8,7 +8,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import("../workers/index.ts");
-      durableNamespaces: "ConversationDO" | "SkillGroupDO";
+      durableNamespaces: "ConversationDO" | "SkillGroupDO" | "AgentDO";
     }
   }
 }

@@ -1,11 +1,13 @@
 import type { ArchiveBatch } from "../src/model/index.ts";
 import type { ConversationDO } from "./conversation/conversation-do.ts";
 import type { SkillGroupDO } from "./skill-group/skill-group-do.ts";
+import type { AgentDO } from "./agent/agent-do.ts";
 
 /** Every binding declared in wrangler.toml. */
 export interface Env {
   CONVERSATIONS: DurableObjectNamespace<ConversationDO>;
   SKILL_GROUPS: DurableObjectNamespace<SkillGroupDO>;
+  AGENTS: DurableObjectNamespace<AgentDO>;
   DB: D1Database;
   ARCHIVE: R2Bucket;
   EVENTS: Queue<ArchiveBatch>;

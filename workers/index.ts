@@ -5,6 +5,7 @@ import { app } from "./http/app.ts";
 
 export { ConversationDO } from "./conversation/conversation-do.ts";
 export { SkillGroupDO } from "./skill-group/skill-group-do.ts";
+export { AgentDO } from "./agent/agent-do.ts";
 
 export default {
   fetch: app.fetch,

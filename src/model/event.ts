@@ -5,6 +5,19 @@ import { ConversationContext } from "./context.ts";
 import { ClientMsgId, ConversationId, Seq, ServerMsgId, WorkspaceId } from "./ids.ts";
 import { ConversationState, Visibility } from "./state.ts";
 
+export const RouteTarget = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("group"), group: z.string(), priority: z.int() }),
+  z.object({ kind: z.literal("agent"), agent: z.string(), fallback_group: z.string().optional(), priority: z.int() }),
+  z.object({ kind: z.literal("supervisor"), supervisor: z.string(), fallback_group: z.string().optional(), priority: z.int() }),
+  z.object({ kind: z.literal("offline"), notify: z.array(z.string()) }),
+]);
+
+export const TransferTarget = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("agent"), agent_id: z.string().min(1).max(64) }),
+  z.object({ kind: z.literal("group"), group_id: z.string().min(1).max(64) }),
+]);
+export type TransferTarget = z.infer<typeof TransferTarget>;
+
 /** Fields every stored conversation event carries: its place in the conversation and its time. */
 const EventBase = z.object({
   seq: Seq,
@@ -47,6 +60,47 @@ export const ParticipantLeftEvent = EventBase.extend({
   participant: Actor,
 });
 
+/** Where routing sent the conversation and which rule decided (internal: the visitor never sees it). */
+export const RoutedEvent = EventBase.extend({
+  type: z.literal("routed"),
+  /** The published rule-set version, or null for the built-in default. */
+  version: z.int().nullable(),
+  decided_by: z.string().nullable(),
+  target: RouteTarget,
+  intent: z.enum(["none", "low", "medium", "high"]),
+});
+
+export const AssignedEvent = EventBase.extend({
+  type: z.literal("assigned"),
+  agent: Actor,
+  group_id: z.string().nullable(),
+  /** How long the visitor waited in the queue for this assignment. */
+  queue_wait_ms: z.int().nonnegative(),
+});
+
+/** One link of the transfer chain: who moved the conversation from whom to where, and why. */
+export const TransferredEvent = EventBase.extend({
+  type: z.literal("transferred"),
+  by: Actor,
+  from_agent: Actor.nullable(),
+  from_group: z.string().nullable(),
+  to: TransferTarget,
+  note: z.string().max(1000).optional(),
+});
+
+export const ReroutedEvent = EventBase.extend({
+  type: z.literal("rerouted"),
+  reason: z.enum(["overflow", "agent_offline", "released"]),
+  from_group: z.string().nullable(),
+  to_group: z.string().nullable(),
+});
+
+export const AssistRequestedEvent = EventBase.extend({
+  type: z.literal("assist_requested"),
+  by: Actor,
+  note: z.string().max(1000).optional(),
+});
+
 /** The standard event: everything that happens in a conversation, each with its `seq`. */
 export const ConversationEvent = z.discriminatedUnion("type", [
   ConversationStartedEvent,
@@ -54,6 +108,11 @@ export const ConversationEvent = z.discriminatedUnion("type", [
   StateChangedEvent,
   ParticipantJoinedEvent,
   ParticipantLeftEvent,
+  RoutedEvent,
+  AssignedEvent,
+  TransferredEvent,
+  ReroutedEvent,
+  AssistRequestedEvent,
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
 export type MessageEventT = z.infer<typeof MessageEvent>;

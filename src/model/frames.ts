@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Actor, Participant } from "./actor.ts";
 import { MessageContent } from "./content.ts";
 import { ErrorCode } from "./errors.ts";
-import { ConversationEvent } from "./event.ts";
+import { ConversationEvent, TransferTarget } from "./event.ts";
 import { ClientMsgId, ConversationId, Seq, ServerMsgId, WorkspaceId } from "./ids.ts";
 import { ConversationState, DeliveryStatus, Visibility } from "./state.ts";
 
@@ -42,6 +42,19 @@ export const SyncFrame = Addressed.extend({
   after_seq: Seq,
 });
 
+/** Staff only: hand the conversation to another agent or skill group, with a note for them. */
+export const TransferFrame = Addressed.extend({
+  type: z.literal("transfer"),
+  to: TransferTarget,
+  note: z.string().max(1000).optional(),
+});
+
+/** An agent asks the group's supervisors for help. */
+export const AssistFrame = Addressed.extend({
+  type: z.literal("assist"),
+  note: z.string().max(1000).optional(),
+});
+
 export const PingFrame = z.object({ type: z.literal("ping") });
 
 export const ClientFrame = z.discriminatedUnion("type", [
@@ -50,6 +63,8 @@ export const ClientFrame = z.discriminatedUnion("type", [
   TypingFrame,
   StateChangeFrame,
   SyncFrame,
+  TransferFrame,
+  AssistFrame,
   PingFrame,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
@@ -124,6 +139,19 @@ export const ErrorFrame = z.object({
   client_msg_id: ClientMsgId.optional(),
 });
 
+/** Ephemeral: where a waiting conversation stands in its skill group's queue. */
+export const QueueStatus = z.object({
+  group_id: z.string(),
+  /** 1 = next to be served. */
+  position: z.int().positive(),
+  waiting: z.int().nonnegative(),
+  /** null until the group has served enough to estimate. */
+  estimated_wait_seconds: z.int().nonnegative().nullable(),
+});
+export type QueueStatus = z.infer<typeof QueueStatus>;
+
+export const QueueFrame = QueueStatus.extend({ type: z.literal("queue") });
+
 export const PongFrame = z.object({ type: z.literal("pong") });
 
 export const ServerFrame = z.discriminatedUnion("type", [
@@ -134,6 +162,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   DeliveryFrame,
   TypingNoticeFrame,
   ErrorFrame,
+  QueueFrame,
   PongFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;

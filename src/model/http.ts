@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { Actor, Participant, UserRole } from "./actor.ts";
 import { ConversationContext } from "./context.ts";
-import { ConversationEvent } from "./event.ts";
-import { ReceiptFrame, SendMessageFrame, StateChangeFrame } from "./frames.ts";
+import { ConversationEvent, TransferTarget } from "./event.ts";
+import { AssistFrame, QueueStatus, ReceiptFrame, SendMessageFrame, StateChangeFrame, TransferFrame } from "./frames.ts";
 import { ContactId, ConversationId, Seq, UserId, VisitorId, WorkspaceId } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
 import { ConversationState } from "./state.ts";
@@ -68,6 +68,10 @@ export const ReceiptBody = ReceiptFrame.omit({ type: true });
 export type ReceiptBody = z.infer<typeof ReceiptBody>;
 export const StateChangeBody = StateChangeFrame.omit({ type: true });
 export type StateChangeBody = z.infer<typeof StateChangeBody>;
+export const TransferBody = TransferFrame.omit({ type: true });
+export type TransferBody = z.infer<typeof TransferBody>;
+export const AssistBody = AssistFrame.omit({ type: true });
+export type AssistBody = z.infer<typeof AssistBody>;
 
 export const EventsQuery = z.object({
   after: z.coerce.number().pipe(Seq).default(0),
@@ -76,6 +80,28 @@ export const EventsQuery = z.object({
   limit: z.coerce.number().pipe(z.int().min(1).max(LIMITS.replayPage)).default(LIMITS.replayPage),
 });
 export type EventsQuery = z.infer<typeof EventsQuery>;
+
+/** One hand-over in a conversation's transfer chain. */
+export const TransferLink = z.object({
+  at: z.int(),
+  by: Actor,
+  from_agent: Actor.nullable(),
+  from_group: z.string().nullable(),
+  to: TransferTarget,
+  note: z.string().optional(),
+});
+export type TransferLink = z.infer<typeof TransferLink>;
+
+/** Where the conversation stands with routing: its group, its owner, its queue place, its transfers. */
+export const RoutingView = z.object({
+  status: z.enum(["unrouted", "pending", "queued", "assigned", "offline", "manual"]),
+  group_id: z.string().nullable(),
+  owner: Actor.nullable(),
+  priority: z.int(),
+  queue: QueueStatus.nullable(),
+  transfers: z.array(TransferLink),
+});
+export type RoutingView = z.infer<typeof RoutingView>;
 
 export const ConversationSnapshot = z.object({
   workspace_id: WorkspaceId,
@@ -86,6 +112,7 @@ export const ConversationSnapshot = z.object({
   contact: Actor,
   context: ConversationContext,
   participants: z.array(Participant),
+  routing: RoutingView,
 });
 export type ConversationSnapshot = z.infer<typeof ConversationSnapshot>;
 

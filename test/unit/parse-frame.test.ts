@@ -73,7 +73,7 @@ describe("parseClientFrame", () => {
     expect(codeOf('{"type":7}')).toBe("unknown_frame_type");
     const error = errorOf('{"type":"welcome"}');
     expect(error.code).toBe("unknown_frame_type");
-    expect(error.details).toEqual({ known: ["message", "receipt", "typing", "state", "sync", "ping"] });
+    expect(error.details).toEqual({ known: ["message", "receipt", "typing", "state", "sync", "transfer", "assist", "ping"] });
   });
 
   it("refuses a frame that breaks its schema with invalid_frame and says which field", () => {

@@ -1,5 +1,5 @@
 import { ArchiveBatch } from "../../src/model/index.ts";
-import { conversationStub } from "../http/conversation-stub.ts";
+import { conversationStub } from "../stubs.ts";
 import { database } from "../db.ts";
 import { indexUpdates } from "../directory/conversation-index.ts";
 import type { Env } from "../env.ts";

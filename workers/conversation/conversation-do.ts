@@ -11,6 +11,7 @@ import {
 } from "../../src/conversation/index.ts";
 import type {
   Ack,
+  ConversationState,
   Actor,
   ConversationContext,
   ConversationEvent,
@@ -23,24 +24,23 @@ import type {
   ReceiptBody,
   ServerFrame,
   StateChangeBody,
+  TransferTarget,
 } from "../../src/model/index.ts";
 import { LIMITS, PING_TEXT, PONG_TEXT, SwitchboardError, newId } from "../../src/model/index.ts";
 import type { Env } from "../env.ts";
+import { route, type RoutingOutcome } from "../routing/router.ts";
+import type { QueueStatus as GroupQueueStatus } from "../skill-group/skill-group-do.ts";
+import { agentStub, groupStub } from "../stubs.ts";
 import { FLUSH_DELAY_MS, flushOutbox } from "./archive-outbox.ts";
 import { type ConnectionState, Connections } from "./connections.ts";
 import { asSwitchboardError, CALLER_HEADER, type Caller, type Result, toResult } from "./rpc.ts";
-import { type ConversationRecord, ConversationStore } from "./store.ts";
+import { type ConversationRecord, ConversationStore, type RoutingRecord } from "./store.ts";
 
 export interface ConversationInit {
   workspace_id: string;
   conversation_id: string;
   contact: Actor;
   context: ConversationContext;
-}
-
-/** The Durable Object name of a conversation: workspace-scoped, so IDs never cross tenants. */
-export function conversationObjectName(workspaceId: string, conversationId: string): string {
-  return `${workspaceId}/${conversationId}`;
 }
 
 function authorOf(event: ConversationEvent): string | undefined {
@@ -54,8 +54,23 @@ function authorOf(event: ConversationEvent): string | undefined {
       return event.participant.id;
     case "conversation_started":
       return event.contact.id;
+    case "assigned":
+      return event.agent.id;
+    case "transferred":
+    case "assist_requested":
+      return event.by.id;
+    case "routed":
+    case "rerouted":
+      return SYSTEM.id;
   }
 }
+
+/** The author of what routing does on its own: state changes and queue moves. */
+const SYSTEM: Actor = { role: "system", id: "system", name: "Switchboard" };
+/** The author of routing's automatic replies. */
+const BOT: Actor = { role: "bot", id: "bot", name: "Switchboard" };
+/** How long a routing decision that failed (D1 or a group unreachable) waits before it is tried again. */
+const ROUTING_RETRY_MS = 5000;
 
 /**
  * One conversation: its ordered, deduplicated event log, its participants and their delivery
@@ -68,6 +83,7 @@ export class ConversationDO extends DurableObject<Env> {
   private readonly waiters = new Set<() => void>();
   /** When the alarm is set for, as far as this instance knows; null after a wake-up or once it ran. */
   private alarmAt: number | null = null;
+  private routingInFlight = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -232,6 +248,12 @@ export class ConversationDO extends DurableObject<Env> {
           state.cursor = frame.after_seq;
           this.replayPage(ws, state);
           break;
+        case "transfer":
+          await this.transfer(state.actor, frame.to, frame.note);
+          break;
+        case "assist":
+          await this.requestAssist(state.actor, frame.note);
+          break;
         case "ping":
           send(ws, { type: "pong" });
           break;
@@ -258,10 +280,286 @@ export class ConversationDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
+    const routing = this.store.routing();
+    if (routing.status === "pending" && (routing.retry_at ?? 0) <= Date.now()) await this.runRouting();
+    const retry = this.store.routing().status === "pending" ? this.store.routing().retry_at : null;
+    if (retry !== null) await this.armAlarm(retry);
     const next = await flushOutbox(this.store, async (batch) => {
       await this.env.EVENTS.send(batch);
     }, Date.now);
     if (next !== null) await this.armAlarm(next);
+  }
+
+  // ---- routing: RPC from skill groups and agents ---------------------------------------------
+
+  /** A skill group (or a direct route) gives the conversation to an agent. Idempotent per agent. */
+  async assign(request: { agent: Actor; group_id: string | null; queue_wait_ms: number }): Promise<Result<{ state: string }>> {
+    return toResult(() => {
+      this.applyAssignment(request.agent, request.group_id, request.queue_wait_ms);
+      return { state: this.store.get()!.state };
+    });
+  }
+
+  /** The conversation's place in its group's queue, passed on to everyone watching it. */
+  async queueStatus(status: GroupQueueStatus): Promise<void> {
+    const routing = this.store.routing();
+    if (routing.status !== "queued" || routing.group_id !== status.group_id) return;
+    this.store.setRouting({ queue: status });
+    const text = JSON.stringify({ type: "queue", ...status } satisfies ServerFrame);
+    for (const [ws, state] of this.connections.all()) if (state.synced) trySend(ws, text);
+  }
+
+  /** The serving agent went offline: back to the queue (its front, if the group says so). */
+  async requeueFromAgent(agentId: string): Promise<void> {
+    const record = this.store.get();
+    const routing = this.store.routing();
+    const owner = routing.owner;
+    if (!record || !owner || owner.id !== agentId || record.state === "ended") return;
+    this.commit((at) => [
+      this.leaveEvent(owner, at),
+      this.transitionEvent(SYSTEM, "queued", "agent went offline", at),
+      this.appendEvent({ type: "rerouted", visibility: "internal", reason: "agent_offline", from_group: routing.group_id, to_group: routing.group_id }, at),
+    ]);
+    this.store.setRouting({ owner: null, status: routing.group_id ? "queued" : "pending", queue: null, retry_at: null });
+    await agentStub(this.env, record.workspace_id, owner.id).release(record.conversation_id);
+    if (routing.group_id) await this.enqueueIn(routing.group_id, { requeue: true });
+    else await this.runRouting();
+  }
+
+  /** The queue wait ran out: on to the overflow group, or leave-a-message. */
+  async overflow(request: { from_group: string; to_group: string | null; priority: number; waiting_since: number }): Promise<void> {
+    const routing = this.store.routing();
+    if (routing.status !== "queued" || routing.group_id !== request.from_group) return;
+    this.commit((at) => {
+      const out = [
+        this.appendEvent({ type: "rerouted", visibility: "internal", reason: "overflow", from_group: request.from_group, to_group: request.to_group }, at),
+      ];
+      if (!request.to_group) out.push(this.transitionEvent(SYSTEM, "offline", "nobody could serve in time", at));
+      return out;
+    });
+    if (request.to_group) {
+      this.store.setRouting({ group_id: request.to_group, overflow: null, queue: null });
+      await this.enqueueIn(request.to_group, { waiting_since: request.waiting_since });
+    } else {
+      this.store.setRouting({ status: "offline", group_id: null, queue: null });
+    }
+  }
+
+  async transferTo(caller: Caller, to: TransferTarget, note: string | undefined): Promise<Result<ConversationSnapshot>> {
+    try {
+      const record = this.authorize(caller);
+      await this.transfer(caller.actor, to, note);
+      return { ok: true, value: this.snapshotOf(record) };
+    } catch (err) {
+      return { ok: false, error: asSwitchboardError(err).toBody().error };
+    }
+  }
+
+  async assist(caller: Caller, note: string | undefined): Promise<Result<{ requested: true }>> {
+    try {
+      this.authorize(caller);
+      await this.requestAssist(caller.actor, note);
+      return { ok: true, value: { requested: true } };
+    } catch (err) {
+      return { ok: false, error: asSwitchboardError(err).toBody().error };
+    }
+  }
+
+  // ---- routing: what the conversation does -----------------------------------------------------
+
+  /** Decides where the conversation goes (once, after the visitor's first message) and sends it there. */
+  private async runRouting(): Promise<void> {
+    if (this.routingInFlight) return;
+    const record = this.store.get();
+    if (!record || this.store.routing().status !== "pending") return;
+    if (record.state === "ended") {
+      this.store.setRouting({ status: "unrouted", retry_at: null });
+      return;
+    }
+    this.routingInFlight = true;
+    try {
+      const outcome = await route(this.env, {
+        workspace_id: record.workspace_id,
+        context: record.context,
+        contact_tags: record.context.tags ?? [],
+        first_message: this.store.routing().first_message ?? undefined,
+      });
+      if (outcome) await this.applyRoute(outcome);
+      else this.store.setRouting({ status: "manual", retry_at: null });
+    } catch (err) {
+      console.error(`routing ${record.conversation_id} failed; retrying`, err);
+      const retryAt = Date.now() + ROUTING_RETRY_MS;
+      this.store.setRouting({ status: "pending", retry_at: retryAt });
+      await this.armAlarm(retryAt);
+    } finally {
+      this.routingInFlight = false;
+    }
+  }
+
+  private async applyRoute(outcome: RoutingOutcome): Promise<void> {
+    const record = this.store.get()!;
+    if (record.state === "ended") return;
+    const target = outcome.target;
+    this.commit((at) => {
+      const out = [
+        this.appendEvent(
+          { type: "routed", visibility: "internal", version: outcome.version, decided_by: outcome.decided_by, target, intent: outcome.intent },
+          at,
+        ),
+      ];
+      outcome.auto_replies.forEach((text, i) => {
+        out.push(
+          this.appendEvent(
+            {
+              type: "message",
+              visibility: "public",
+              server_msg_id: newId("message", at),
+              client_msg_id: `auto:${out[0]!.seq}:${i}`,
+              sender: BOT,
+              content: { kind: "text", text },
+            },
+            at,
+          ),
+        );
+      });
+      return out;
+    });
+    const priority = target.kind === "offline" ? 50 : target.priority;
+    this.store.setRouting({ priority, overflow: outcome.overflow, waiting_since: Date.now(), retry_at: null });
+    if (target.kind === "group") return this.enqueueIn(target.group, {});
+    if (target.kind === "offline") return this.goOffline("nobody can serve now: leave a message");
+    const userId = target.kind === "agent" ? target.agent : target.supervisor;
+    const reserved = await agentStub(this.env, record.workspace_id, userId).reserve(record.conversation_id, null);
+    if (reserved.ok) {
+      this.applyAssignment(reserved.agent, null, 0);
+    } else if (target.fallback_group) {
+      await this.enqueueIn(target.fallback_group, {});
+    } else {
+      this.goOffline(`${userId} cannot take the conversation (${reserved.reason})`);
+    }
+  }
+
+  private async enqueueIn(groupId: string, options: { requeue?: boolean; waiting_since?: number }): Promise<void> {
+    const record = this.store.get()!;
+    const routing = this.store.setRouting({ status: "queued", group_id: groupId, queue: null });
+    const status = await groupStub(this.env, record.workspace_id, groupId).enqueue({
+      workspace_id: record.workspace_id,
+      group_id: groupId,
+      conversation_id: record.conversation_id,
+      priority: routing.priority,
+      overflow: routing.overflow,
+      requeue: options.requeue ?? false,
+      waiting_since: options.waiting_since ?? routing.waiting_since ?? Date.now(),
+    });
+    await this.queueStatus(status);
+  }
+
+  private goOffline(reason: string): void {
+    const record = this.store.get()!;
+    if (record.state !== "offline") this.commit((at) => [this.transitionEvent(SYSTEM, "offline", reason, at)]);
+    this.store.setRouting({ status: "offline", group_id: null, queue: null });
+  }
+
+  private applyAssignment(agent: Actor, groupId: string | null, queueWaitMs: number): void {
+    const record = this.store.get();
+    if (!record) throw new SwitchboardError("not_found", "no such conversation");
+    if (record.state === "ended") throw new SwitchboardError("conversation_ended", "the conversation ended before it could be assigned");
+    const routing = this.store.routing();
+    if (routing.owner?.id === agent.id && record.state === "serving") return;
+    this.commit((at) => {
+      const out = this.joinIfStaff(agent, at);
+      out.push(this.appendEvent({ type: "assigned", visibility: "internal", agent, group_id: groupId, queue_wait_ms: Math.max(0, Math.round(queueWaitMs)) }, at));
+      if (record.state !== "serving") out.push(this.transitionEvent(SYSTEM, "serving", "assigned", at));
+      return out;
+    });
+    this.store.setRouting({ status: "assigned", owner: agent, queue: null, group_id: groupId ?? routing.group_id });
+  }
+
+  /**
+   * What a state change means for routing, after it is stored: an ended or offline conversation
+   * leaves its queue (a visitor giving up counts as abandoned) and frees its agent; an agent who
+   * claims a conversation takes it out of the queue; an agent who puts it back requeues it.
+   */
+  private afterStateChange(actor: Actor, from: ConversationState, to: ConversationState): void {
+    const record = this.store.get()!;
+    const routing = this.store.routing();
+    const ws = record.workspace_id;
+    const id = record.conversation_id;
+    const leaveQueue = (reason: "abandoned" | "moved") => {
+      if (routing.status === "queued" && routing.group_id) this.ctx.waitUntil(groupStub(this.env, ws, routing.group_id).dequeue(id, reason));
+    };
+    const freeOwner = () => {
+      if (routing.owner) this.ctx.waitUntil(agentStub(this.env, ws, routing.owner.id).release(id));
+    };
+    if (to === "ended" || to === "offline") {
+      leaveQueue(actor.role === "visitor" ? "abandoned" : "moved");
+      freeOwner();
+      this.store.setRouting({ status: to === "offline" ? "offline" : routing.status === "unrouted" ? "unrouted" : "assigned", owner: null, queue: null });
+      return;
+    }
+    if (to === "serving" && isStaff(actor.role) && routing.owner?.id !== actor.id) {
+      leaveQueue("moved");
+      freeOwner();
+      // A manual claim counts against the agent's capacity; it is not refused for it.
+      this.ctx.waitUntil(agentStub(this.env, ws, actor.id).reserve(id, routing.group_id).then(() => undefined));
+      this.store.setRouting({ status: "assigned", owner: actor, queue: null });
+      return;
+    }
+    if (to === "queued" && from !== "queued" && routing.owner) {
+      const owner = routing.owner;
+      this.commit((at) => [this.leaveEvent(owner, at)]);
+      freeOwner();
+      this.store.setRouting({ owner: null });
+      if (routing.group_id) this.ctx.waitUntil(this.enqueueIn(routing.group_id, {}));
+      else {
+        this.store.setRouting({ status: "pending", retry_at: null });
+        this.ctx.waitUntil(this.runRouting());
+      }
+    }
+  }
+
+  private async transfer(actor: Actor, to: TransferTarget, note: string | undefined): Promise<void> {
+    if (!isStaff(actor.role)) throw new SwitchboardError("forbidden", "only agents and supervisors transfer conversations");
+    const record = this.store.get()!;
+    assertAcceptsMessages(record.state);
+    const before = this.store.routing();
+    if (to.kind === "agent" && before.owner?.id === to.agent_id) {
+      throw new SwitchboardError("invalid_request", "that agent already serves this conversation");
+    }
+    const reserved = to.kind === "agent" ? await agentStub(this.env, record.workspace_id, to.agent_id).reserve(record.conversation_id, null) : null;
+    if (reserved && !reserved.ok) throw new SwitchboardError("agent_unavailable", `that agent cannot take it now (${reserved.reason})`);
+    const routing = this.store.routing();
+    if (this.store.get()!.state === "ended") {
+      if (to.kind === "agent") await agentStub(this.env, record.workspace_id, to.agent_id).release(record.conversation_id);
+      throw new SwitchboardError("conversation_ended", "the conversation ended during the transfer");
+    }
+    const link = { by: actor, from_agent: routing.owner, from_group: routing.group_id, to, ...(note ? { note } : {}) };
+    const wasQueuedIn = routing.status === "queued" ? routing.group_id : null;
+    this.commit((at) => {
+      const out = [this.appendEvent({ type: "transferred", visibility: "internal", ...link }, at)];
+      if (routing.owner) out.push(this.leaveEvent(routing.owner, at));
+      if (record.state === "serving") out.push(this.transitionEvent(actor, "transferring", note, at));
+      this.store.setRouting({ owner: null, transfers: [...routing.transfers, { at, ...link }] });
+      return out;
+    });
+    if (routing.owner) await agentStub(this.env, record.workspace_id, routing.owner.id).release(record.conversation_id);
+    if (wasQueuedIn) await groupStub(this.env, record.workspace_id, wasQueuedIn).dequeue(record.conversation_id, "moved");
+    if (reserved?.ok) this.applyAssignment(reserved.agent, routing.group_id, 0);
+    else if (to.kind === "group") await this.enqueueIn(to.group_id, { requeue: true, waiting_since: Date.now() });
+  }
+
+  private async requestAssist(actor: Actor, note: string | undefined): Promise<void> {
+    if (!isStaff(actor.role)) throw new SwitchboardError("forbidden", "only agents and supervisors ask for assistance");
+    const record = this.store.get()!;
+    const groupId = this.store.routing().group_id;
+    if (!groupId) throw new SwitchboardError("invalid_request", "this conversation has no skill group whose supervisors could be asked");
+    this.commit((at) => [this.appendEvent({ type: "assist_requested", visibility: "internal", by: actor, ...(note ? { note } : {}) }, at)]);
+    await groupStub(this.env, record.workspace_id, groupId).requestAssist({ conversation_id: record.conversation_id, by: actor, ...(note ? { note } : {}) });
+  }
+
+  private leaveEvent(actor: Actor, at: number): ConversationEvent {
+    this.store.markLeft(actor.id, at);
+    return this.appendEvent({ type: "participant_left", visibility: "public", participant: actor }, at);
   }
 
   // ---- the conversation's rules, shared by sockets and HTTP -----------------------------------
@@ -322,6 +620,10 @@ export class ConversationDO extends DurableObject<Env> {
       return out;
     });
     this.afterAppend(events, origin);
+    if (actor.role === "visitor" && this.store.routing().status === "unrouted" && record.state === "queued") {
+      this.store.setRouting({ status: "pending", first_message: body.content.kind === "text" ? body.content.text : null });
+      this.ctx.waitUntil(this.runRouting());
+    }
     const seq = events[events.length - 1]!.seq;
     return {
       client_msg_id: body.client_msg_id,
@@ -336,19 +638,29 @@ export class ConversationDO extends DurableObject<Env> {
   private applyStateChange(actor: Actor, to: StateChangeBody["to"], reason: string | undefined): void {
     const record = this.store.get()!;
     assertTransition(actor.role, record.state, to);
-    const at = Date.now();
-    const events = this.store.transaction(() => {
+    const from = record.state;
+    this.commit((at) => {
       const out = to === "serving" ? this.joinIfStaff(actor, at) : [];
-      out.push(
-        this.appendEvent(
-          { type: "state_changed", visibility: "public", from: record.state, to, by: actor, ...(reason ? { reason } : {}) },
-          at,
-        ),
-      );
-      this.store.setState(to);
+      out.push(this.transitionEvent(actor, to, reason, at));
       return out;
     });
+    this.afterStateChange(actor, from, to);
+  }
+
+  /** Appends a state change (inside the caller's transaction) without the role check: for routing's own moves. */
+  private transitionEvent(by: Actor, to: StateChangeBody["to"], reason: string | undefined, at: number): ConversationEvent {
+    const from = this.store.get()!.state;
+    const event = this.appendEvent({ type: "state_changed", visibility: "public", from, to, by, ...(reason ? { reason } : {}) }, at);
+    this.store.setState(to);
+    return event;
+  }
+
+  /** Runs `build` in one transaction with one clock reading, then fans out what it appended. */
+  private commit(build: (at: number) => ConversationEvent[]): ConversationEvent[] {
+    const at = Date.now();
+    const events = this.store.transaction(() => build(at));
     this.afterAppend(events);
+    return events;
   }
 
   /** Receipts from someone who is not a participant (a supervisor watching) change nothing. */
@@ -437,6 +749,8 @@ export class ConversationDO extends DurableObject<Env> {
     state.synced = !more;
     this.connections.save(ws, state);
     send(ws, { type: "synced", head_seq: head, complete: !more });
+    const queue = this.store.routing().queue;
+    if (!more && queue && this.store.routing().status === "queued") send(ws, { type: "queue", ...queue });
     if (state.cursor > 0 && this.store.raise(state.actor.id, "dispatched_seq", state.cursor)) {
       this.broadcastDelivery(state.actor, "dispatched", state.cursor);
     }
@@ -474,7 +788,12 @@ export class ConversationDO extends DurableObject<Env> {
       contact: record.contact,
       context: record.context,
       participants: [...this.store.participants().values()],
+      routing: this.routingView(this.store.routing()),
     };
+  }
+
+  private routingView(r: RoutingRecord): ConversationSnapshot["routing"] {
+    return { status: r.status, group_id: r.group_id, owner: r.owner, priority: r.priority, queue: r.queue, transfers: r.transfers };
   }
 
   private waitForAppend(ms: number): Promise<void> {

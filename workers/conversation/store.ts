@@ -1,4 +1,14 @@
-import type { Actor, ConversationContext, ConversationEvent, ConversationState, Participant, Role } from "../../src/model/index.ts";
+import type {
+  Actor,
+  ConversationContext,
+  ConversationEvent,
+  ConversationState,
+  Participant,
+  QueueStatus,
+  Role,
+  RoutingView,
+  TransferLink,
+} from "../../src/model/index.ts";
 
 /** The conversation's row in its own SQLite: identity, state and the archive watermarks. */
 export interface ConversationRecord {
@@ -24,6 +34,39 @@ export interface DedupHit {
 }
 
 type Watermark = "dispatched_seq" | "delivered_seq" | "read_seq";
+
+/**
+ * Where the conversation stands with routing. `unrouted` until the visitor's first message,
+ * `pending` while a decision is being made (retried by the alarm at `retry_at`), then `queued`
+ * in `group_id`, `assigned` to `owner`, `offline`, or `manual` when the workspace has no skill
+ * groups and agents pick conversations themselves.
+ */
+export interface RoutingRecord {
+  status: RoutingView["status"];
+  group_id: string | null;
+  priority: number;
+  overflow: { after_seconds: number; group?: string | undefined } | null;
+  waiting_since: number | null;
+  owner: Actor | null;
+  queue: QueueStatus | null;
+  retry_at: number | null;
+  first_message: string | null;
+  /** The transfer chain: every hand-over, oldest first. */
+  transfers: TransferLink[];
+}
+
+const UNROUTED: RoutingRecord = {
+  status: "unrouted",
+  group_id: null,
+  priority: 50,
+  overflow: null,
+  waiting_since: null,
+  owner: null,
+  queue: null,
+  retry_at: null,
+  first_message: null,
+  transfers: [],
+};
 
 /** A character the structured-clone (v8) serializer cannot store in one byte. */
 const WIDE = /[^\u0000-\u00ff]/;
@@ -54,6 +97,10 @@ CREATE TABLE IF NOT EXISTS dedup (
   server_msg_id TEXT NOT NULL,
   at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS routing (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  body TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS participants (
   id TEXT PRIMARY KEY,
   role TEXT NOT NULL,
@@ -77,6 +124,7 @@ export class ConversationStore {
   private record: ConversationRecord | null | undefined;
   private head: number | undefined;
   private participantCache: Map<string, Participant> | undefined;
+  private routingCache: RoutingRecord | undefined;
 
   constructor(storage: DurableObjectStorage) {
     this.storage = storage;
@@ -232,6 +280,24 @@ export class ConversationStore {
     p[mark] = seq;
     this.sql.exec(`UPDATE participants SET ${mark} = ? WHERE id = ?`, seq, id);
     return true;
+  }
+
+  routing(): RoutingRecord {
+    if (!this.routingCache) {
+      const row = this.sql.exec("SELECT body FROM routing WHERE singleton = 1").toArray()[0];
+      this.routingCache = row ? (JSON.parse(row.body as string) as RoutingRecord) : { ...UNROUTED };
+    }
+    return this.routingCache;
+  }
+
+  setRouting(change: Partial<RoutingRecord>): RoutingRecord {
+    const next = { ...this.routing(), ...change };
+    this.sql.exec(
+      "INSERT INTO routing (singleton, body) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET body = excluded.body",
+      JSON.stringify(next),
+    );
+    this.routingCache = next;
+    return next;
   }
 
   markHanded(toSeq: number, at: number): void {

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { notFound, onError } from "./errors.ts";
+import { agentRoutes } from "./routes/agent.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
+import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 
 export const app = new Hono<AppEnv>()
@@ -10,5 +12,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/auth", authRoutes)
   .route("/api/widget", widgetRoutes)
   .route("/api/conversations", conversationRoutes)
+  .route("/api/agent", agentRoutes)
+  .route("/api/admin", routingAdminRoutes)
   .notFound(notFound)
   .onError(onError);

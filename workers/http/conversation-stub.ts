@@ -1,12 +1,7 @@
 import type { Context } from "hono";
 import { ConversationId, SwitchboardError } from "../../src/model/index.ts";
-import { conversationObjectName } from "../conversation/conversation-do.ts";
-import type { Env } from "../env.ts";
+import { conversationStub } from "../stubs.ts";
 import type { AppEnv } from "./app-env.ts";
-
-export function conversationStub(env: Env, workspaceId: string, conversationId: string) {
-  return env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(conversationObjectName(workspaceId, conversationId)));
-}
 
 /** The caller's conversation named in the path; the name is scoped by the caller's own workspace. */
 export function stubFromPath(c: Context<AppEnv>) {

@@ -1,9 +1,488 @@
 import { DurableObject } from "cloudflare:workers";
+import type { Actor, QueueStatus, UserRole } from "../../src/model/index.ts";
+import { database } from "../db.ts";
+import { groupConfig } from "../directory/routing-config.ts";
+import { type AgentSlot, type AssignmentPolicy, estimateWait, ewma, hasCapacity, pickAgent } from "../../src/routing/index.ts";
 import type { Env } from "../env.ts";
+import { agentStub, conversationStub } from "../stubs.ts";
+
+export interface GroupMember {
+  user_id: string;
+  name: string;
+  role: UserRole;
+}
+
+export interface GroupConfig {
+  workspace_id: string;
+  group_id: string;
+  name: string;
+  policy: AssignmentPolicy;
+  requeue: "front" | "back";
+  members: GroupMember[];
+}
+
+export interface EnqueueRequest {
+  /** The group's identity, so a group never configured yet can load itself from D1. */
+  workspace_id: string;
+  group_id: string;
+  conversation_id: string;
+  priority: number;
+  overflow?: { after_seconds: number; group?: string | undefined } | null;
+  /** A conversation coming back (its agent went offline): goes to the front if the group says so. */
+  requeue?: boolean;
+  /** When the visitor started waiting, kept across overflows so the wait is measured whole. */
+  waiting_since?: number;
+}
+
+export type { QueueStatus };
+
+export interface GroupStats {
+  group_id: string;
+  waiting: number;
+  available_agents: number;
+  agents: AgentSlot[];
+  assigned: number;
+  abandoned: number;
+  overflowed: number;
+  mean_assign_interval_ms: number | null;
+}
+
+/** Assignments tried at once: each goes to a different agent, whose own object has the last word. */
+const PARALLEL_ASSIGNMENTS = 32;
+/** How often waiting visitors' positions are refreshed while the queue moves. */
+const POSITION_TICK_MS = 1000;
+/** Positions near the front are always pushed when they change; further back only on a 10% change. */
+const ALWAYS_PUSH_WITHIN = 50;
+const MAX_PUSHES_PER_TICK = 500;
+/** A conversation that failed to take an assignment is retried after this. */
+const COOL_DOWN_MS = 2000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS config (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  body TEXT NOT NULL,
+  rr_cursor TEXT,
+  mean_interval_ms REAL,
+  last_assigned_at INTEGER,
+  assigned INTEGER NOT NULL DEFAULT 0,
+  abandoned INTEGER NOT NULL DEFAULT 0,
+  overflowed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS agents (
+  user_id TEXT PRIMARY KEY,
+  presence TEXT NOT NULL,
+  load INTEGER NOT NULL,
+  max_concurrent INTEGER NOT NULL,
+  last_assigned_at INTEGER NOT NULL,
+  in_shift INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS queue (
+  conversation_id TEXT PRIMARY KEY,
+  priority INTEGER NOT NULL,
+  ord INTEGER NOT NULL,
+  waiting_since INTEGER NOT NULL,
+  overflow_at INTEGER,
+  overflow_group TEXT,
+  pushed_position INTEGER
+);
+CREATE INDEX IF NOT EXISTS queue_order ON queue (priority DESC, ord);
+CREATE INDEX IF NOT EXISTS queue_overflow ON queue (overflow_at) WHERE overflow_at IS NOT NULL;
+`;
+
+interface QueueRow {
+  conversation_id: string;
+  priority: number;
+  ord: number;
+  waiting_since: number;
+}
 
 /**
- * One per skill group: its waiting queue, agent presence, capacity and load. Routing and
- * assignment arrive with the routing issue; the class is declared now so the binding and its
- * SQLite storage migration exist from the first deploy and need no renaming later.
+ * One skill group (技能组): its waiting queue (priority, then arrival), its members' presence and
+ * load as last reported by their agent objects, and the assignment loop. The loop offers the head
+ * of the queue to the agent its policy picks; the agent's own object accepts or refuses, which is
+ * what keeps an agent in several groups within their maximum.
  */
-export class SkillGroupDO extends DurableObject<Env> {}
+export class SkillGroupDO extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private config: GroupConfig | null | undefined;
+  private agents: Map<string, AgentSlot> | undefined;
+  private readonly inFlight = new Set<string>();
+  private pumping = false;
+  private pumpAgain = false;
+  private positionsDirty = false;
+  private alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+  }
+
+  async configure(config: GroupConfig): Promise<void> {
+    this.sql.exec(
+      "INSERT INTO config (singleton, body) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET body = excluded.body",
+      JSON.stringify(config),
+    );
+    this.config = config;
+    const members = new Set(config.members.map((m) => m.user_id));
+    for (const id of this.agentMap().keys()) {
+      if (!members.has(id)) {
+        this.sql.exec("DELETE FROM agents WHERE user_id = ?", id);
+        this.agentMap().delete(id);
+      }
+    }
+    this.schedulePump();
+  }
+
+  /** Queues a conversation (idempotent) and starts assigning; answers with its place in the queue. */
+  async enqueue(request: EnqueueRequest): Promise<QueueStatus> {
+    const config = (this.config ?? this.loadConfig()) ?? (await this.configureFromDirectory(request.workspace_id, request.group_id));
+    const now = Date.now();
+    const exists = this.sql.exec("SELECT 1 FROM queue WHERE conversation_id = ?", request.conversation_id).toArray().length > 0;
+    if (!exists) {
+      const bounds = this.sql.exec("SELECT MIN(ord) AS lo, MAX(ord) AS hi FROM queue").one();
+      const front = request.requeue === true && config.requeue === "front";
+      const ord = front ? ((bounds.lo as number | null) ?? 0) - 1 : ((bounds.hi as number | null) ?? 0) + 1;
+      this.sql.exec(
+        "INSERT INTO queue (conversation_id, priority, ord, waiting_since, overflow_at, overflow_group) VALUES (?, ?, ?, ?, ?, ?)",
+        request.conversation_id,
+        request.priority,
+        ord,
+        request.waiting_since ?? now,
+        request.overflow ? now + request.overflow.after_seconds * 1000 : null,
+        request.overflow?.group ?? null,
+      );
+      this.positionsDirty = true;
+      this.armAlarm(this.nextAlarmAt(now));
+    }
+    this.schedulePump();
+    return this.statusOf(request.conversation_id)!;
+  }
+
+  /** Takes a conversation out of the queue; `abandoned` counts a visitor who gave up waiting. */
+  async dequeue(conversationId: string, reason: "abandoned" | "moved"): Promise<boolean> {
+    const removed = this.sql.exec("DELETE FROM queue WHERE conversation_id = ? RETURNING conversation_id", conversationId).toArray().length > 0;
+    if (removed && reason === "abandoned") this.sql.exec("UPDATE config SET abandoned = abandoned + 1 WHERE singleton = 1");
+    if (removed) {
+      this.positionsDirty = true;
+      this.armAlarm(Date.now() + POSITION_TICK_MS);
+    }
+    return removed;
+  }
+
+  async position(conversationId: string): Promise<QueueStatus | null> {
+    return this.statusOf(conversationId);
+  }
+
+  /** An agent object reporting presence, shift and load. */
+  async agentChanged(slot: AgentSlot): Promise<void> {
+    const config = this.config ?? this.loadConfig();
+    if (config && !config.members.some((m) => m.user_id === slot.user_id)) return;
+    this.saveAgent(slot);
+    if (hasCapacity(slot)) this.schedulePump();
+  }
+
+  async stats(): Promise<GroupStats> {
+    const row = this.sql.exec("SELECT * FROM config WHERE singleton = 1").toArray()[0];
+    const agents = [...this.agentMap().values()];
+    return {
+      group_id: this.config?.group_id ?? this.loadConfig()?.group_id ?? "",
+      waiting: this.sql.exec("SELECT COUNT(*) AS n FROM queue").one().n as number,
+      available_agents: agents.filter(hasCapacity).length,
+      agents,
+      assigned: (row?.assigned as number) ?? 0,
+      abandoned: (row?.abandoned as number) ?? 0,
+      overflowed: (row?.overflowed as number) ?? 0,
+      mean_assign_interval_ms: (row?.mean_interval_ms as number | null) ?? null,
+    };
+  }
+
+  /** Tells the group's supervisors (and admins) that an agent asks for help. */
+  async requestAssist(request: { conversation_id: string; by: Actor; note?: string }): Promise<number> {
+    const config = this.requireConfig();
+    const supervisors = config.members.filter((m) => m.role !== "agent");
+    await Promise.all(
+      supervisors.map((m) =>
+        agentStub(this.env, config.workspace_id, m.user_id).notify({
+          type: "assist_requested",
+          conversation_id: request.conversation_id,
+          group_id: config.group_id,
+          by: request.by,
+          ...(request.note ? { note: request.note } : {}),
+          at: Date.now(),
+        }),
+      ),
+    );
+    return supervisors.length;
+  }
+
+  /** Runs the assignment loop to completion; for tests and the benchmark, which need to know when it is idle. */
+  async drain(): Promise<void> {
+    await this.pump();
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    const now = Date.now();
+    for (const [id, until] of this.coolingDown) if (until <= now) this.coolingDown.delete(id);
+    await this.overflowDue(now);
+    this.schedulePump();
+    if (this.positionsDirty) this.pushPositions();
+    const next = this.nextAlarmAt(now);
+    if (next !== null) this.armAlarm(next);
+  }
+
+  // ---- assignment -------------------------------------------------------------------------------
+
+  private schedulePump(): void {
+    this.ctx.waitUntil(this.pump());
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        for (let batch = this.plan(); batch.length > 0; batch = this.plan()) {
+          await Promise.all(batch.map(([entry, agent]) => this.assign(entry, agent)));
+        }
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Pairs queue heads with agents, counting each pairing against the agent so one batch cannot overfill anyone. */
+  private plan(): Array<[QueueRow, AgentSlot]> {
+    const config = this.config ?? this.loadConfig();
+    if (!config) return [];
+    const pending = new Map<string, number>();
+    for (const userId of this.pendingAgent.values()) pending.set(userId, (pending.get(userId) ?? 0) + 1);
+    const pool = [...this.agentMap().values()].map((a) => ({ ...a, load: a.load + (pending.get(a.user_id) ?? 0) }));
+    const pairs: Array<[QueueRow, AgentSlot]> = [];
+    const now = Date.now();
+    let cursor = (this.sql.exec("SELECT rr_cursor FROM config WHERE singleton = 1").toArray()[0]?.rr_cursor as string | null) ?? null;
+    const heads = this.sql
+      .exec(
+        "SELECT conversation_id, priority, ord, waiting_since FROM queue ORDER BY priority DESC, ord LIMIT ?",
+        PARALLEL_ASSIGNMENTS + this.inFlight.size + this.coolingDown.size,
+      )
+      .toArray() as unknown as QueueRow[];
+    for (const entry of heads) {
+      if (pairs.length >= PARALLEL_ASSIGNMENTS) break;
+      if (this.inFlight.has(entry.conversation_id) || (this.coolingDown.get(entry.conversation_id) ?? 0) > now) continue;
+      const agent = pickAgent(pool, config.policy, cursor);
+      if (!agent) break;
+      agent.load += 1;
+      agent.last_assigned_at = now;
+      cursor = agent.user_id;
+      this.inFlight.add(entry.conversation_id);
+      this.pendingAgent.set(entry.conversation_id, agent.user_id);
+      pairs.push([entry, agent]);
+    }
+    if (pairs.length > 0) this.sql.exec("UPDATE config SET rr_cursor = ? WHERE singleton = 1", cursor);
+    return pairs;
+  }
+
+  /** Conversations in flight, and the agent each was offered to. */
+  private readonly pendingAgent = new Map<string, string>();
+  /** Conversations whose assignment failed for a reason of their own: left alone until then. */
+  private readonly coolingDown = new Map<string, number>();
+
+  private async assign(entry: QueueRow, agent: AgentSlot): Promise<void> {
+    const config = this.requireConfig();
+    const agentObject = agentStub(this.env, config.workspace_id, agent.user_id);
+    try {
+      let reserved;
+      try {
+        reserved = await agentObject.reserve(entry.conversation_id, config.group_id);
+      } catch (err) {
+        // Unknown state: stop offering to this agent until their object reports again.
+        console.error(`agent ${agent.user_id} did not answer a reservation`, err);
+        this.saveAgent({ ...agent, presence: "offline" });
+        return;
+      }
+      this.saveAgent(reserved.slot ?? { ...agent, presence: "offline" });
+      if (!reserved.ok) {
+        this.pumpAgain = true;
+        return;
+      }
+      const now = Date.now();
+      let result;
+      try {
+        result = await conversationStub(this.env, config.workspace_id, entry.conversation_id).assign({
+          agent: reserved.agent,
+          group_id: config.group_id,
+          queue_wait_ms: now - entry.waiting_since,
+        });
+      } catch (err) {
+        console.error(`conversation ${entry.conversation_id} did not take its assignment; retrying shortly`, err);
+        await agentObject.release(entry.conversation_id);
+        this.coolingDown.set(entry.conversation_id, now + COOL_DOWN_MS);
+        this.armAlarm(now + COOL_DOWN_MS);
+        return;
+      }
+      this.sql.exec("DELETE FROM queue WHERE conversation_id = ?", entry.conversation_id);
+      this.positionsDirty = true;
+      if (!result.ok) {
+        // The conversation no longer wants an agent (it ended while waiting): give the slot back.
+        await agentObject.release(entry.conversation_id);
+        return;
+      }
+      const row = this.sql.exec("SELECT mean_interval_ms, last_assigned_at FROM config WHERE singleton = 1").one();
+      const last = row.last_assigned_at as number | null;
+      const mean = last === null ? null : ewma(row.mean_interval_ms as number | null, now - last);
+      this.sql.exec("UPDATE config SET assigned = assigned + 1, last_assigned_at = ?, mean_interval_ms = ? WHERE singleton = 1", now, mean);
+    } catch (err) {
+      console.error(`assigning ${entry.conversation_id} to ${agent.user_id} failed; it stays queued`, err);
+    } finally {
+      this.inFlight.delete(entry.conversation_id);
+      this.pendingAgent.delete(entry.conversation_id);
+      this.armAlarm(Date.now() + POSITION_TICK_MS);
+    }
+  }
+
+  // ---- overflow and positions ---------------------------------------------------------------------
+
+  private async overflowDue(now: number): Promise<void> {
+    const config = this.config ?? this.loadConfig();
+    if (!config) return;
+    const due = this.sql
+      .exec("SELECT conversation_id, overflow_group, priority, waiting_since FROM queue WHERE overflow_at <= ? LIMIT 100", now)
+      .toArray();
+    for (const row of due) {
+      const id = row.conversation_id as string;
+      if (this.inFlight.has(id)) continue;
+      try {
+        await conversationStub(this.env, config.workspace_id, id).overflow({
+          from_group: config.group_id,
+          to_group: (row.overflow_group as string | null) ?? null,
+          priority: row.priority as number,
+          waiting_since: row.waiting_since as number,
+        });
+        this.sql.exec("DELETE FROM queue WHERE conversation_id = ?", id);
+        this.sql.exec("UPDATE config SET overflowed = overflowed + 1 WHERE singleton = 1");
+        this.positionsDirty = true;
+      } catch (err) {
+        console.error(`overflow of ${id} failed; retrying on the next tick`, err);
+      }
+    }
+  }
+
+  /**
+   * One ordered pass over the queue, pushing positions that changed. Pushes are bounded per tick
+   * and far-back positions only move on a 10% change, so the cost per assignment stays flat as
+   * the queue grows; the scan is the only part that grows, once per second at most.
+   */
+  private pushPositions(): void {
+    const config = this.config ?? this.loadConfig();
+    if (!config) return;
+    this.positionsDirty = false;
+    const waiting = this.sql.exec("SELECT COUNT(*) AS n FROM queue").one().n as number;
+    const mean = (this.sql.exec("SELECT mean_interval_ms FROM config WHERE singleton = 1").toArray()[0]?.mean_interval_ms as number | null) ?? null;
+    let position = 0;
+    let pushes = 0;
+    for (const row of this.sql.exec("SELECT conversation_id, pushed_position FROM queue ORDER BY priority DESC, ord")) {
+      position += 1;
+      const last = row.pushed_position as number | null;
+      if (last === position) continue;
+      const notable = last === null || position <= ALWAYS_PUSH_WITHIN || Math.abs(last - position) >= Math.max(1, last * 0.1);
+      if (!notable) continue;
+      if (pushes >= MAX_PUSHES_PER_TICK) {
+        this.positionsDirty = true;
+        break;
+      }
+      pushes += 1;
+      const id = row.conversation_id as string;
+      this.sql.exec("UPDATE queue SET pushed_position = ? WHERE conversation_id = ?", position, id);
+      const status: QueueStatus = { group_id: config.group_id, position, waiting, estimated_wait_seconds: estimateWait(position, mean) };
+      this.ctx.waitUntil(
+        conversationStub(this.env, config.workspace_id, id)
+          .queueStatus(status)
+          .catch((err: unknown) => console.warn(`queue position for ${id} not delivered`, err)),
+      );
+    }
+  }
+
+  private nextAlarmAt(now: number): number | null {
+    const overflow = this.sql.exec("SELECT MIN(overflow_at) AS t FROM queue WHERE overflow_at IS NOT NULL").one().t as number | null;
+    const positions = this.positionsDirty ? now + POSITION_TICK_MS : null;
+    if (overflow === null) return positions;
+    return positions === null ? overflow : Math.min(overflow, positions);
+  }
+
+  private armAlarm(at: number | null): void {
+    if (at === null || (this.alarmAt !== null && this.alarmAt <= at)) return;
+    this.alarmAt = at;
+    this.ctx.waitUntil(this.ctx.storage.setAlarm(at));
+  }
+
+  // ---- state ----------------------------------------------------------------------------------------
+
+  private statusOf(conversationId: string): QueueStatus | null {
+    const config = this.config ?? this.loadConfig();
+    const row = this.sql.exec("SELECT priority, ord FROM queue WHERE conversation_id = ?", conversationId).toArray()[0];
+    if (!config || !row) return null;
+    const ahead = this.sql
+      .exec("SELECT COUNT(*) AS n FROM queue WHERE priority > ? OR (priority = ? AND ord < ?)", row.priority, row.priority, row.ord)
+      .one().n as number;
+    const waiting = this.sql.exec("SELECT COUNT(*) AS n FROM queue").one().n as number;
+    const mean = (this.sql.exec("SELECT mean_interval_ms FROM config WHERE singleton = 1").one().mean_interval_ms as number | null) ?? null;
+    return { group_id: config.group_id, position: ahead + 1, waiting, estimated_wait_seconds: estimateWait(ahead + 1, mean) };
+  }
+
+  private requireConfig(): GroupConfig {
+    const config = this.config ?? this.loadConfig();
+    if (!config) throw new Error("skill group is not configured");
+    return config;
+  }
+
+  private async configureFromDirectory(workspaceId: string, groupId: string): Promise<GroupConfig> {
+    const config = await groupConfig(database(this.env.DB), workspaceId, groupId);
+    if (!config) throw new Error(`no skill group ${groupId} in workspace ${workspaceId}`);
+    await this.configure(config);
+    return config;
+  }
+
+  private loadConfig(): GroupConfig | null {
+    const row = this.sql.exec("SELECT body FROM config WHERE singleton = 1").toArray()[0];
+    this.config = row ? (JSON.parse(row.body as string) as GroupConfig) : null;
+    return this.config;
+  }
+
+  private agentMap(): Map<string, AgentSlot> {
+    if (!this.agents) {
+      this.agents = new Map();
+      for (const r of this.sql.exec("SELECT * FROM agents")) {
+        this.agents.set(r.user_id as string, {
+          user_id: r.user_id as string,
+          presence: r.presence as AgentSlot["presence"],
+          load: r.load as number,
+          max_concurrent: r.max_concurrent as number,
+          last_assigned_at: r.last_assigned_at as number,
+          in_shift: r.in_shift === 1,
+        });
+      }
+    }
+    return this.agents;
+  }
+
+  private saveAgent(slot: AgentSlot): void {
+    this.sql.exec(
+      `INSERT INTO agents (user_id, presence, load, max_concurrent, last_assigned_at, in_shift) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET presence = excluded.presence, load = excluded.load, max_concurrent = excluded.max_concurrent,
+         last_assigned_at = excluded.last_assigned_at, in_shift = excluded.in_shift`,
+      slot.user_id,
+      slot.presence,
+      slot.load,
+      slot.max_concurrent,
+      slot.last_assigned_at,
+      slot.in_shift ? 1 : 0,
+    );
+    this.agentMap().set(slot.user_id, slot);
+  }
+}

@@ -5,6 +5,8 @@ import {
   PostMessageBody,
   ReceiptBody,
   StateChangeBody,
+  TransferBody,
+  AssistBody,
 } from "../../../src/model/index.ts";
 import { CALLER_HEADER, unwrap } from "../../conversation/rpc.ts";
 import { database } from "../../db.ts";
@@ -51,4 +53,12 @@ export const conversationRoutes = new Hono<AppEnv>()
   .post("/:id/state", async (c) => {
     const body = await readJson(c, StateChangeBody);
     return c.json(unwrap(await stubFromPath(c).changeState(c.get("caller"), body)));
+  })
+  .post("/:id/transfer", async (c) => {
+    const body = await readJson(c, TransferBody);
+    return c.json(unwrap(await stubFromPath(c).transferTo(c.get("caller"), body.to, body.note)));
+  })
+  .post("/:id/assist", async (c) => {
+    const body = await readJson(c, AssistBody);
+    return c.json(unwrap(await stubFromPath(c).assist(c.get("caller"), body.note)), 202);
   });

@@ -10,7 +10,7 @@ import { contactForVisitor } from "../../directory/contacts.ts";
 import { indexNewConversation, latestOpenConversation } from "../../directory/conversation-index.ts";
 import type { AppEnv } from "../app-env.ts";
 import { secretOf } from "../authenticate.ts";
-import { conversationStub } from "../conversation-stub.ts";
+import { conversationStub } from "../../stubs.ts";
 import { readJson } from "../errors.ts";
 
 /** The public endpoints the visitor widget calls with the workspace's widget key. */

@@ -1,0 +1,303 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Actor, AgentServerFrame, AgentStatus, Presence, UserRole } from "../../src/model/index.ts";
+import { AgentClientFrame, PING_TEXT, PONG_TEXT, SwitchboardError } from "../../src/model/index.ts";
+import { describeIssues } from "../../src/conversation/index.ts";
+import { type Schedule, scheduleOpen } from "../../src/routing/index.ts";
+import type { AgentSlot } from "../../src/routing/index.ts";
+import type { Env } from "../env.ts";
+import { conversationStub, groupStub } from "../stubs.ts";
+
+/** What the agent's object needs to know about its user; pushed by the gateway and the admin API. */
+export interface AgentProfile {
+  workspace_id: string;
+  user_id: string;
+  name: string;
+  role: UserRole;
+  max_concurrent: number;
+  shift: Schedule | null;
+  timezone: string;
+  groups: string[];
+}
+
+export type ReserveResult =
+  | { ok: true; slot: AgentSlot; agent: Actor }
+  | { ok: false; reason: "offline" | "away" | "off_shift" | "full" | "unknown"; slot: AgentSlot | null };
+
+/** A closed workstation may be a page reload: wait this long before taking the agent offline. */
+export const OFFLINE_GRACE_MS = 15_000;
+/** While online, shifts are re-checked this often so a shift's start and end reach the groups. */
+const SHIFT_CHECK_MS = 60_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS agent (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  profile TEXT NOT NULL,
+  choice TEXT NOT NULL DEFAULT 'online',
+  offline INTEGER NOT NULL DEFAULT 1,
+  in_shift INTEGER NOT NULL DEFAULT 1,
+  last_assigned_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS active (
+  conversation_id TEXT PRIMARY KEY,
+  group_id TEXT,
+  assigned_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+interface AgentRow {
+  profile: AgentProfile;
+  choice: "online" | "away";
+  offline: boolean;
+  in_shift: boolean;
+  last_assigned_at: number;
+}
+
+/**
+ * One per agent (and per supervisor): the authoritative count of the conversations they serve,
+ * so their maximum holds across every skill group they belong to. Groups keep a cached view to
+ * choose quickly; `reserve` here is the decision, taken one at a time by this object.
+ */
+export class AgentDO extends DurableObject<Env> {
+  private row: AgentRow | null | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(SCHEMA);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+  }
+
+  async configure(profile: AgentProfile): Promise<AgentStatus> {
+    const sql = this.ctx.storage.sql;
+    sql.exec(
+      "INSERT INTO agent (singleton, profile) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET profile = excluded.profile",
+      JSON.stringify(profile),
+    );
+    this.row = undefined;
+    this.refreshShift();
+    this.publish(null);
+    return this.status();
+  }
+
+  async status(): Promise<AgentStatus> {
+    return this.statusNow();
+  }
+
+  /** Takes one conversation if the agent is online, in shift and below their maximum. Idempotent per conversation. */
+  async reserve(conversationId: string, groupId: string | null): Promise<ReserveResult> {
+    const row = this.load();
+    if (!row) return { ok: false, reason: "unknown", slot: null };
+    const sql = this.ctx.storage.sql;
+    if (sql.exec("SELECT 1 FROM active WHERE conversation_id = ?", conversationId).toArray().length > 0) {
+      return { ok: true, slot: this.slot(), agent: this.actor() };
+    }
+    const presence = this.presence();
+    if (presence !== "online") return { ok: false, reason: presence, slot: this.slot() };
+    if (!row.in_shift) return { ok: false, reason: "off_shift", slot: this.slot() };
+    if (this.activeCount() >= row.profile.max_concurrent) return { ok: false, reason: "full", slot: this.slot() };
+    const at = Date.now();
+    sql.exec("INSERT INTO active (conversation_id, group_id, assigned_at) VALUES (?, ?, ?)", conversationId, groupId, at);
+    sql.exec("UPDATE agent SET last_assigned_at = ? WHERE singleton = 1", at);
+    row.last_assigned_at = at;
+    this.broadcast({ type: "assigned", conversation_id: conversationId, group_id: groupId, at });
+    // The reserving group already counts this; the agent's other groups learn it now.
+    this.publish(groupId);
+    return { ok: true, slot: this.slot(), agent: this.actor() };
+  }
+
+  /** The conversation no longer needs this agent (ended, transferred, requeued). */
+  async release(conversationId: string): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const had = sql.exec("SELECT 1 FROM active WHERE conversation_id = ?", conversationId).toArray().length > 0;
+    if (!had) return;
+    sql.exec("DELETE FROM active WHERE conversation_id = ?", conversationId);
+    this.broadcast({ type: "released", conversation_id: conversationId, at: Date.now() });
+    this.publish(null);
+  }
+
+  /** A frame for the agent's workstation, e.g. an assistance request. */
+  async notify(frame: AgentServerFrame): Promise<void> {
+    this.broadcast(frame);
+  }
+
+  // ---- the workstation socket -----------------------------------------------------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      const error = new SwitchboardError("upgrade_required", "this endpoint speaks WebSocket only");
+      return Response.json(error.toBody(), { status: error.status });
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    const wasOffline = this.presence() === "offline";
+    this.ctx.storage.sql.exec("UPDATE agent SET offline = 0 WHERE singleton = 1");
+    this.row = undefined;
+    this.refreshShift();
+    server.send(JSON.stringify({ type: "status", ...this.statusNow() } satisfies AgentServerFrame));
+    if (wasOffline) this.publish(null);
+    await this.ctx.storage.setAlarm(Date.now() + SHIFT_CHECK_MS);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    let json: unknown;
+    try {
+      json = typeof message === "string" ? JSON.parse(message) : null;
+    } catch {
+      json = undefined;
+    }
+    const parsed = AgentClientFrame.safeParse(json);
+    if (!parsed.success) {
+      const detail = json === undefined ? "the frame is not valid JSON" : describeIssues(parsed.error).map((i) => `${i.path}: ${i.message}`).join("; ");
+      ws.send(JSON.stringify({ type: "error", code: json === undefined ? "invalid_json" : "invalid_frame", message: detail } satisfies AgentServerFrame));
+      return;
+    }
+    if (parsed.data.type === "ping") {
+      ws.send(JSON.stringify({ type: "pong" } satisfies AgentServerFrame));
+      return;
+    }
+    this.ctx.storage.sql.exec("UPDATE agent SET choice = ? WHERE singleton = 1", parsed.data.status);
+    this.row = undefined;
+    this.publish(null);
+    this.broadcast({ type: "status", ...this.statusNow() });
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+    if (this.openSockets(ws) === 0) await this.ctx.storage.setAlarm(Date.now() + OFFLINE_GRACE_MS);
+  }
+
+  override async alarm(): Promise<void> {
+    if (!this.load()) return;
+    if (this.openSockets(null) === 0) {
+      await this.goOffline();
+      return;
+    }
+    if (this.refreshShift()) this.publish(null);
+    await this.ctx.storage.setAlarm(Date.now() + SHIFT_CHECK_MS);
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  /** Nobody at the workstation: mark offline and hand every open conversation back to its queue. */
+  private async goOffline(): Promise<void> {
+    const row = this.load()!;
+    if (row.offline) return;
+    this.ctx.storage.sql.exec("UPDATE agent SET offline = 1 WHERE singleton = 1");
+    row.offline = true;
+    this.publish(null);
+    const open = this.ctx.storage.sql.exec("SELECT conversation_id FROM active").toArray();
+    await Promise.all(
+      open.map(async ({ conversation_id }) => {
+        try {
+          await conversationStub(this.env, row.profile.workspace_id, conversation_id as string).requeueFromAgent(row.profile.user_id);
+        } catch (err) {
+          console.error(`requeue of ${conversation_id} after ${row.profile.user_id} went offline failed`, err);
+        }
+      }),
+    );
+  }
+
+  private load(): AgentRow | null {
+    if (this.row === undefined) {
+      const r = this.ctx.storage.sql.exec("SELECT * FROM agent WHERE singleton = 1").toArray()[0];
+      this.row = r
+        ? {
+            profile: JSON.parse(r.profile as string) as AgentProfile,
+            choice: r.choice as "online" | "away",
+            offline: r.offline === 1,
+            in_shift: r.in_shift === 1,
+            last_assigned_at: r.last_assigned_at as number,
+          }
+        : null;
+    }
+    return this.row;
+  }
+
+  /** Re-reads the shift; true when in-shift changed. */
+  private refreshShift(): boolean {
+    const row = this.load();
+    if (!row) return false;
+    const inShift = row.profile.shift ? scheduleOpen(row.profile.shift, Date.now(), row.profile.timezone).open : true;
+    if (inShift === row.in_shift) return false;
+    this.ctx.storage.sql.exec("UPDATE agent SET in_shift = ? WHERE singleton = 1", inShift ? 1 : 0);
+    row.in_shift = inShift;
+    return true;
+  }
+
+  private presence(): Presence {
+    const row = this.load();
+    if (!row || row.offline) return "offline";
+    return row.choice;
+  }
+
+  private activeCount(): number {
+    return this.ctx.storage.sql.exec("SELECT COUNT(*) AS n FROM active").one().n as number;
+  }
+
+  private openSockets(closing: WebSocket | null): number {
+    return this.ctx.getWebSockets().filter((ws) => ws !== closing && ws.readyState === WebSocket.OPEN).length;
+  }
+
+  /** How the agent appears on conversations: admins and supervisors act as supervisors. */
+  private actor(): Actor {
+    const p = this.load()!.profile;
+    return { role: p.role === "agent" ? "agent" : "supervisor", id: p.user_id, name: p.name };
+  }
+
+  private slot(): AgentSlot {
+    const row = this.load()!;
+    return {
+      user_id: row.profile.user_id,
+      presence: this.presence(),
+      load: this.activeCount(),
+      max_concurrent: row.profile.max_concurrent,
+      last_assigned_at: row.last_assigned_at,
+      in_shift: row.in_shift,
+    };
+  }
+
+  private statusNow(): AgentStatus {
+    const row = this.load();
+    const conversations = this.ctx.storage.sql
+      .exec("SELECT conversation_id, group_id, assigned_at FROM active ORDER BY assigned_at")
+      .toArray()
+      .map((r) => ({ conversation_id: r.conversation_id as string, group_id: (r.group_id as string | null) ?? null, assigned_at: r.assigned_at as number }));
+    return {
+      presence: this.presence(),
+      in_shift: row?.in_shift ?? false,
+      load: conversations.length,
+      max_concurrent: row?.profile.max_concurrent ?? 0,
+      conversations,
+    };
+  }
+
+  /** Tells the agent's groups (but `except`) what it can take now; they cache it to choose quickly. */
+  private publish(except: string | null): void {
+    const row = this.load();
+    if (!row) return;
+    const slot = this.slot();
+    for (const groupId of row.profile.groups) {
+      if (groupId === except) continue;
+      this.ctx.waitUntil(
+        groupStub(this.env, row.profile.workspace_id, groupId)
+          .agentChanged(slot)
+          .catch((err: unknown) => console.error(`could not tell group ${groupId} about ${slot.user_id}`, err)),
+      );
+    }
+  }
+
+  private broadcast(frame: AgentServerFrame): void {
+    const text = JSON.stringify(frame);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(text);
+      } catch {
+        // closing
+      }
+    }
+  }
+}
