@@ -78,14 +78,20 @@ export const AssignedEvent = EventBase.extend({
   queue_wait_ms: z.int().nonnegative(),
 });
 
-/** One link of the transfer chain: who moved the conversation from whom to where, and why. */
-export const TransferredEvent = EventBase.extend({
-  type: z.literal("transferred"),
+/** One hand-over in a conversation's transfer chain: who moved it from whom to where, and why. */
+export const TransferLink = z.object({
+  at: z.int(),
   by: Actor,
   from_agent: Actor.nullable(),
   from_group: z.string().nullable(),
   to: TransferTarget,
   note: z.string().max(1000).optional(),
+});
+export type TransferLink = z.infer<typeof TransferLink>;
+
+export const TransferredEvent = EventBase.extend({
+  type: z.literal("transferred"),
+  ...TransferLink.omit({ at: true }).shape,
 });
 
 export const ReroutedEvent = EventBase.extend({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Actor, Participant, UserRole } from "./actor.ts";
 import { ConversationContext } from "./context.ts";
-import { ConversationEvent, TransferTarget } from "./event.ts";
+import { ConversationEvent, TransferLink } from "./event.ts";
 import { AssistFrame, QueueStatus, ReceiptFrame, SendMessageFrame, StateChangeFrame, TransferFrame } from "./frames.ts";
 import { ContactId, ConversationId, Seq, UserId, VisitorId, WorkspaceId } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
@@ -80,17 +80,6 @@ export const EventsQuery = z.object({
   limit: z.coerce.number().pipe(z.int().min(1).max(LIMITS.replayPage)).default(LIMITS.replayPage),
 });
 export type EventsQuery = z.infer<typeof EventsQuery>;
-
-/** One hand-over in a conversation's transfer chain. */
-export const TransferLink = z.object({
-  at: z.int(),
-  by: Actor,
-  from_agent: Actor.nullable(),
-  from_group: z.string().nullable(),
-  to: TransferTarget,
-  note: z.string().optional(),
-});
-export type TransferLink = z.infer<typeof TransferLink>;
 
 /** Where the conversation stands with routing: its group, its owner, its queue place, its transfers. */
 export const RoutingView = z.object({
