@@ -292,7 +292,8 @@ export const routingAdminRoutes = new Hono<AppEnv>()
       {
         workspace_id: ws,
         context: { ...body.context, channel: body.context.channel ?? "web" },
-        contact_tags: body.contact_tags,
+        // A live conversation's contact tags are its context tags (see runRouting): a dry run reads them too.
+        contact_tags: [...new Set([...(body.context.tags ?? []), ...body.contact_tags])],
         first_message: body.first_message,
         ...(body.at === undefined ? {} : { now: body.at }),
       },
