@@ -538,7 +538,8 @@ export class ConversationDO extends DurableObject<Env> {
     this.commit((at) => {
       const out = [this.appendEvent({ type: "transferred", visibility: "internal", ...link }, at)];
       if (routing.owner) out.push(this.leaveEvent(routing.owner, at));
-      if (record.state === "serving") out.push(this.transitionEvent(actor, "transferring", note, at));
+      // The state change is public: its reason must not carry the note, which is for staff only (the transferred event has it).
+      if (record.state === "serving") out.push(this.transitionEvent(actor, "transferring", "transferred", at));
       this.store.setRouting({ owner: null, transfers: [...routing.transfers, { at, ...link }] });
       return out;
     });
