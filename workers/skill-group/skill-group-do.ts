@@ -109,6 +109,8 @@ export class SkillGroupDO extends DurableObject<Env> {
   private readonly inFlight = new Set<string>();
   private pumping = false;
   private pumpAgain = false;
+  /** The running assignment loop, so a caller that finds it running can wait for it to finish. */
+  private pumped: Promise<void> = Promise.resolve();
   private positionsDirty = false;
   private alarmAt: number | null = null;
 
@@ -238,12 +240,21 @@ export class SkillGroupDO extends DurableObject<Env> {
     this.ctx.waitUntil(this.pump());
   }
 
-  private async pump(): Promise<void> {
+  /**
+   * Runs the assignment loop, or — when it is already running — asks it for one more round and
+   * resolves when it ends, so awaiting this always means "no assignment in flight".
+   */
+  private pump(): Promise<void> {
     if (this.pumping) {
       this.pumpAgain = true;
-      return;
+      return this.pumped;
     }
     this.pumping = true;
+    this.pumped = this.pumpLoop();
+    return this.pumped;
+  }
+
+  private async pumpLoop(): Promise<void> {
     try {
       do {
         this.pumpAgain = false;
