@@ -102,7 +102,7 @@ export class ConversationDO extends DurableObject<Env> {
         if (existing.conversation_id !== init.conversation_id || existing.workspace_id !== init.workspace_id) {
           throw new SwitchboardError("invalid_request", "this conversation object already holds another conversation");
         }
-        return this.snapshotOf(existing);
+        return this.snapshotOf(existing, init.contact);
       }
       const at = Date.now();
       const events = this.store.transaction(() => {
@@ -120,12 +120,12 @@ export class ConversationDO extends DurableObject<Env> {
         ];
       });
       this.afterAppend(events);
-      return this.snapshotOf(this.store.get()!);
+      return this.snapshotOf(this.store.get()!, init.contact);
     });
   }
 
   async snapshot(caller: Caller): Promise<Result<ConversationSnapshot>> {
-    return toResult(() => this.snapshotOf(this.authorize(caller)));
+    return toResult(() => this.snapshotOf(this.authorize(caller), caller.actor));
   }
 
   async postMessage(caller: Caller, body: PostMessageBody): Promise<Result<Ack>> {
@@ -150,7 +150,7 @@ export class ConversationDO extends DurableObject<Env> {
       const record = this.authorize(caller);
       this.assertAddressed(record, body.conversation_id);
       this.applyStateChange(caller.actor, body.to, body.reason);
-      return this.snapshotOf(record);
+      return this.snapshotOf(record, caller.actor);
     });
   }
 
@@ -196,7 +196,7 @@ export class ConversationDO extends DurableObject<Env> {
       const { 0: client, 1: server } = new WebSocketPair();
       const state: ConnectionState = { actor: caller.actor, synced: false, cursor: lastSeq };
       this.connections.accept(server, state);
-      const snapshot = this.snapshotOf(record);
+      const snapshot = this.snapshotOf(record, caller.actor);
       send(server, {
         type: "welcome",
         workspace_id: record.workspace_id,
@@ -349,7 +349,7 @@ export class ConversationDO extends DurableObject<Env> {
     try {
       const record = this.authorize(caller);
       await this.transfer(caller.actor, to, note);
-      return { ok: true, value: this.snapshotOf(record) };
+      return { ok: true, value: this.snapshotOf(record, caller.actor) };
     } catch (err) {
       return { ok: false, error: asSwitchboardError(err).toBody().error };
     }
@@ -779,7 +779,8 @@ export class ConversationDO extends DurableObject<Env> {
     };
   }
 
-  private snapshotOf(record: ConversationRecord): ConversationSnapshot {
+  /** The conversation as `viewer` may see it: the transfer chain (notes included) is internal, for staff only. */
+  private snapshotOf(record: ConversationRecord, viewer: Actor): ConversationSnapshot {
     return {
       workspace_id: record.workspace_id,
       conversation_id: record.conversation_id,
@@ -789,12 +790,12 @@ export class ConversationDO extends DurableObject<Env> {
       contact: record.contact,
       context: record.context,
       participants: [...this.store.participants().values()],
-      routing: this.routingView(this.store.routing()),
+      routing: this.routingView(this.store.routing(), isStaff(viewer.role)),
     };
   }
 
-  private routingView(r: RoutingRecord): ConversationSnapshot["routing"] {
-    return { status: r.status, group_id: r.group_id, owner: r.owner, priority: r.priority, queue: r.queue, transfers: r.transfers };
+  private routingView(r: RoutingRecord, staff: boolean): ConversationSnapshot["routing"] {
+    return { status: r.status, group_id: r.group_id, owner: r.owner, priority: r.priority, queue: r.queue, transfers: staff ? r.transfers : [] };
   }
 
   private waitForAppend(ms: number): Promise<void> {
