@@ -27,6 +27,8 @@ import type {
   TransferTarget,
 } from "../../src/model/index.ts";
 import { LIMITS, PING_TEXT, PONG_TEXT, SwitchboardError, newId } from "../../src/model/index.ts";
+import { database } from "../db.ts";
+import { groupExists } from "../directory/routing-config.ts";
 import type { Env } from "../env.ts";
 import { route, type RoutingOutcome } from "../routing/router.ts";
 import type { QueueStatus as GroupQueueStatus } from "../skill-group/skill-group-do.ts";
@@ -525,6 +527,10 @@ export class ConversationDO extends DurableObject<Env> {
     const before = this.store.routing();
     if (to.kind === "agent" && before.owner?.id === to.agent_id) {
       throw new SwitchboardError("invalid_request", "that agent already serves this conversation");
+    }
+    // Checked before anything moves: a transfer into a group that does not exist would strand the conversation.
+    if (to.kind === "group" && !(await groupExists(database(this.env.DB), record.workspace_id, to.group_id))) {
+      throw new SwitchboardError("invalid_request", `no skill group ${to.group_id} in this workspace`);
     }
     const reserved = to.kind === "agent" ? await agentStub(this.env, record.workspace_id, to.agent_id).reserve(record.conversation_id, null) : null;
     if (reserved && !reserved.ok) throw new SwitchboardError("agent_unavailable", `that agent cannot take it now (${reserved.reason})`);

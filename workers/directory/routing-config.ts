@@ -63,6 +63,16 @@ export async function workspaceTimezone(db: Database, workspaceId: string): Prom
   return row?.tz ?? "UTC";
 }
 
+/** Whether the workspace has this skill group (a transfer target must exist before anything moves). */
+export async function groupExists(db: Database, workspaceId: string, groupId: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: schema.skillGroups.id })
+    .from(schema.skillGroups)
+    .where(and(eq(schema.skillGroups.workspaceId, workspaceId), eq(schema.skillGroups.id, groupId)))
+    .limit(1);
+  return rows.length > 0;
+}
+
 export async function groupConfig(db: Database, workspaceId: string, groupId: string): Promise<GroupConfig | null> {
   const group = (
     await db
