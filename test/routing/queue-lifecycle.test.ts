@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { allEvents, waitUntil } from "../support/api.ts";
 import { createTeam, newVisitor, type Team, userId } from "../support/fixture.ts";
 import {
-  assignedTo,
+  assignmentsSoFar,
   createGroup,
   drained,
   groupObject,
@@ -66,7 +66,7 @@ describe("overflow", () => {
       { timeoutMs: 9000, intervalMs: 250 },
     );
     expect(served.routing).toMatchObject({ status: "assigned", group_id: support, owner: { id: agentId } });
-    expect(assignedTo(workstation)).toEqual([v.id]);
+    expect(await assignmentsSoFar(workstation)).toEqual([v.id]);
     expect(await salesObject.stats()).toMatchObject({ waiting: 0, overflowed: 1, assigned: 0 });
     expect(await drained(team, support)).toMatchObject({ waiting: 0, assigned: 1 });
 
@@ -99,7 +99,7 @@ describe("overflow", () => {
     // An agent who comes online later is not given it.
     const workstation = await openWorkstation(team.agent);
     expect(await drained(team, sales)).toMatchObject({ waiting: 0, assigned: 0 });
-    expect(assignedTo(workstation)).toEqual([]);
+    expect(await assignmentsSoFar(workstation)).toEqual([]);
   });
 });
 
@@ -125,7 +125,7 @@ describe("abandonment", () => {
     const workstation = await openWorkstation(team.agent);
     expect(await waitAssignments(workstation, 1)).toEqual([stays.id]);
     expect(await drained(team, groupId)).toMatchObject({ waiting: 0, assigned: 1, abandoned: 1 });
-    expect(assignedTo(workstation)).toEqual([stays.id]);
+    expect(await assignmentsSoFar(workstation)).toEqual([stays.id]);
     expect((await snapshotOf(gone.id, team.admin))).toMatchObject({ state: "ended", routing: { owner: null } });
   });
 });
@@ -150,7 +150,7 @@ describe("queue position", () => {
     await waitAssignments(workstation, 4);
     await waitServedBy(visitors[3]!.id, team.agent, agentId);
 
-    expect(assignedTo(workstation)).toEqual(visitors.map((v) => v.id));
+    expect(await assignmentsSoFar(workstation)).toEqual(visitors.map((v) => v.id));
     expect(visitors.map((v) => positionsSeen(v.socket))).toEqual([[1], [2, 1], [3, 2, 1], [4, 3, 2, 1]]);
     const frames = last.ofType("queue");
     expect(frames.every((f) => f.group_id === groupId)).toBe(true);

@@ -4,7 +4,7 @@ import { createTeam, type Team, userId } from "../support/fixture.ts";
 import {
   addStaff,
   agentObject,
-  assignedTo,
+  assignmentsSoFar,
   createGroup,
   drained,
   groupObject,
@@ -55,7 +55,7 @@ async function serveOneByOne(workstation: TestSocket, token: string, n: number):
     const order = await waitAssignments(workstation, i);
     if (i < n) await setState(order[i - 1]!, token, "ended");
   }
-  return assignedTo(workstation);
+  return assignmentsSoFar(workstation);
 }
 
 describe("queue order", () => {
@@ -104,7 +104,7 @@ describe("fairness", () => {
     await waitUntil("20 assignments", async () => (await drained(team, groupId)).assigned === 20);
     const loads = await Promise.all(agents.map(async (a) => (await agentObject(team.workspaceId, a.id).status()).load));
     expect(loads).toEqual([5, 5, 5, 5]);
-    expect(workstations.map((w) => assignedTo(w).length)).toEqual([5, 5, 5, 5]);
+    expect((await Promise.all(workstations.map(assignmentsSoFar))).map((a) => a.length)).toEqual([5, 5, 5, 5]);
   });
 
   it("gives every agent its turn over 30 consecutive round-robin assignments", async () => {
@@ -131,7 +131,7 @@ describe("fairness", () => {
     // Round robin walks the agents in ID order, wrapping around: a fixed cycle.
     const first = byId.indexOf(servedBy[0]!);
     expect(servedBy).toEqual(range(0, 29).map((i) => byId[(first + i) % 3]));
-    expect(workstations.map((w) => assignedTo(w).length)).toEqual([10, 10, 10]);
+    expect((await Promise.all(workstations.map(assignmentsSoFar))).map((a) => a.length)).toEqual([10, 10, 10]);
   });
 });
 
@@ -149,7 +149,7 @@ describe("presence", () => {
     await waitQueued(team, groupId, v.conversation_id);
     const stats = await drained(team, groupId);
     expect(stats).toMatchObject({ waiting: 1, assigned: 0, available_agents: 0 });
-    expect(assignedTo(workstation)).toEqual([]);
+    expect(await assignmentsSoFar(workstation)).toEqual([]);
 
     const from = workstation.frames.length;
     workstation.send({ type: "presence", status: "online" });

@@ -4,7 +4,7 @@ import { allEvents } from "../support/api.ts";
 import { createTeam, newVisitor, type Team, userId } from "../support/fixture.ts";
 import {
   agentObject,
-  assignedTo,
+  assignmentsSoFar,
   createGroup,
   drained,
   groupObject,
@@ -86,7 +86,7 @@ describe("an agent who disconnects", () => {
     for (const id of b.served) await waitServedBy(id, b.team.agent2, b.agentB);
     expect(await drained(b.team, b.groupId)).toMatchObject({ waiting: 1 });
     expect((await group.position(b.waiting))?.position).toBe(1);
-    expect(assignedTo(workstationB)).toHaveLength(2);
+    expect(await assignmentsSoFar(workstationB)).toHaveLength(2);
   });
 
   it("puts them behind those already waiting when the group requeues at the back", async () => {

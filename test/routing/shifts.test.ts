@@ -6,7 +6,7 @@ import { localTime } from "../../src/routing/index.ts";
 import { call, json, waitUntil } from "../support/api.ts";
 import { createTeam, type Team, userId } from "../support/fixture.ts";
 import {
-  assignedTo,
+  assignmentsSoFar,
   createGroup,
   drained,
   groupObject,
@@ -56,7 +56,7 @@ describe("shifts in a time zone", () => {
     const stats = await drained(team, groupId);
     expect(stats).toMatchObject({ waiting: 1, assigned: 0, available_agents: 0 });
     expect(stats.agents).toEqual([expect.objectContaining({ user_id: agentId, presence: "online", in_shift: false })]);
-    expect(assignedTo(workstation)).toEqual([]);
+    expect(await assignmentsSoFar(workstation)).toEqual([]);
 
     await putSchedule(team, shift, "Day shift", { timezone: zone, weekly: ALL_WEEK, closures: [] });
     expect(await waitAssignments(workstation, 1)).toEqual([v.conversation_id]);

@@ -3,7 +3,7 @@ import { allEvents, call, getEvents, json } from "../support/api.ts";
 import { createTeam, newVisitor, type Team, userId } from "../support/fixture.ts";
 import {
   agentObject,
-  assignedTo,
+  assignmentsSoFar,
   createGroup,
   groupObject,
   openWorkstation,
@@ -170,7 +170,7 @@ describe("transfer", () => {
     const other = await routedVisitor(s.team);
     // A is busy with the first conversation (maximum 5, but least-loaded prefers B): B takes this one and is full.
     await waitServedBy(other.conversation_id, s.team.agent2, s.agentB);
-    expect(assignedTo(workstationB)).toEqual([other.conversation_id]);
+    expect(await assignmentsSoFar(workstationB)).toEqual([other.conversation_id]);
 
     const before = await snapshotOf(s.conversationId, s.team.agent);
     const res = await call(`/api/conversations/${s.conversationId}/transfer`, {
@@ -186,7 +186,7 @@ describe("transfer", () => {
     await s.a.waitForError("agent_unavailable", from);
     expect(await snapshotOf(s.conversationId, s.team.agent)).toEqual(before);
     expect((await agentObject(s.team.workspaceId, s.agentB).status()).load).toBe(1);
-    expect(assignedTo(workstationB)).toEqual([other.conversation_id]);
+    expect(await assignmentsSoFar(workstationB)).toEqual([other.conversation_id]);
   });
 
   it("refuses a transfer to a skill group that does not exist and changes nothing", async () => {

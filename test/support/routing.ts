@@ -168,3 +168,9 @@ export async function drained(team: Team, groupId: string) {
   await stub.drain();
   return stub.stats();
 }
+
+/** Every assignment a workstation was sent so far: a ping round trip first, so none is still on its way. */
+export async function assignmentsSoFar(workstation: TestSocket): Promise<string[]> {
+  await workstation.barrier();
+  return assignedTo(workstation);
+}
