@@ -100,6 +100,29 @@ describe("transfer", () => {
     expect(tail[3].participant.id).toBe(s.agentB);
   });
 
+  it("keeps every hand-over in the chain, in order: A to B, then B to another group", async () => {
+    const s = await servedByA();
+    const billing = await createGroup(s.team.admin, "Billing", []);
+    const workstationB = await openWorkstation(s.team.agent2);
+    s.a.send({ type: "transfer", to: { kind: "agent", agent_id: s.agentB }, note: "first hop" });
+    await waitServedBy(s.conversationId, s.team.agent2, s.agentB);
+    const b = await connect(s.conversationId, s.team.agent2);
+    const beforeB = workstationB.frames.length;
+    b.send({ type: "transfer", to: { kind: "group", group_id: billing }, note: "second hop" });
+    await workstationB.waitFor("B's release", (f) => f.type === ("released" as never), beforeB);
+    await waitQueued(s.team, billing, s.conversationId);
+
+    const snap = await snapshotOf(s.conversationId, s.team.admin);
+    expect(snap.routing.transfers.map((l: any) => [l.by.id, l.from_agent?.id, l.from_group, l.to, l.note])).toEqual([
+      [s.agentA, s.agentA, s.groupId, { kind: "agent", agent_id: s.agentB }, "first hop"],
+      [s.agentB, s.agentB, s.groupId, { kind: "group", group_id: billing }, "second hop"],
+    ]);
+    expect(snap.routing.transfers[0].at).toBeLessThanOrEqual(snap.routing.transfers[1].at);
+    const links = (await allEvents(s.conversationId, s.team.admin)).filter((e) => e.type === "transferred");
+    expect(links.map((e) => e.note)).toEqual(["first hop", "second hop"]);
+    expect(snap.participants.filter((p: any) => p.role === "agent" && p.left_at === undefined)).toEqual([]);
+  });
+
   it("never shows the transfer note to the visitor, live, in events or in the snapshot over HTTP", async () => {
     const s = await servedByA();
     await openWorkstation(s.team.agent2);
