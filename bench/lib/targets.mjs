@@ -1,0 +1,106 @@
+// The benchmark targets: Switchboard itself (migrated and seeded into a throw-away state dir) and
+// the ceiling relay (bench/ceiling). Each opens a "conversation" as two synced sockets, a visitor
+// and an agent, speaking the same frames.
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { DEMO_SEED } from "../../src/db/demo-seed.ts";
+import { migrateAndSeed } from "../../scripts/seed.mjs";
+import { ensureDevVars } from "../../scripts/wrangler-env.mjs";
+import { startWranglerDev, tempDir } from "./wrangler-target.mjs";
+import { connectSynced, httpJson } from "./ws-client.mjs";
+
+export const CEILING_CONFIG = "bench/ceiling/wrangler.toml";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+/** What `wrangler dev` needs of the repository to build and serve Switchboard (see wrangler.toml). */
+const SNAPSHOT_PATHS = ["wrangler.toml", "workers", "src", "public", "migrations", "package.json", "tsconfig.json", ".dev.vars"];
+
+/** The commit the working tree is on and whether the worker's sources differ from it. */
+export function sourceVersion() {
+  const git = (...a) => spawnSync("git", a, { cwd: ROOT, encoding: "utf8" });
+  const head = git("rev-parse", "--short", "HEAD");
+  if (head.status !== 0) return { commit: null, dirty: null };
+  const dirty = git("status", "--porcelain", "--", ...SNAPSHOT_PATHS.filter((p) => p !== ".dev.vars")).stdout.trim();
+  return { commit: head.stdout.trim(), dirty: dirty.length > 0 };
+}
+
+/**
+ * A copy of the worker's sources in a temp dir, with node_modules linked. wrangler dev watches
+ * its sources and reloads the worker when they change, which would restart the objects (and drop
+ * in-flight messages) mid-run if anyone edits the repository meanwhile: the bench serves this
+ * frozen copy instead.
+ */
+export function snapshotSources() {
+  const dir = tempDir("bench-switchboard-src-");
+  for (const p of SNAPSHOT_PATHS) {
+    if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(dir, p), { recursive: true });
+  }
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/**
+ * `wrangler dev` for Switchboard on a free port, serving a snapshot of the working tree, with
+ * D1 migrated and seeded in a fresh state dir. Options as startWranglerDev's.
+ */
+export async function startSwitchboard(options = {}) {
+  ensureDevVars();
+  const version = sourceVersion();
+  const src = snapshotSources();
+  const target = await startWranglerDev({
+    ...options,
+    name: "switchboard",
+    config: join(src, "wrangler.toml"),
+    removeOnStop: [src],
+    prepare: async (persistTo) => {
+      await migrateAndSeed({ persistTo });
+    },
+  });
+  target.source = version;
+  return target;
+}
+
+/** `wrangler dev` for the ceiling relay; it has no state, but gets its own dir all the same. */
+export function startCeiling(options = {}) {
+  return startWranglerDev({ ...options, name: "ceiling", config: CEILING_CONFIG });
+}
+
+/** An agent session token for the demo workspace. */
+export async function loginAgent(target, email = `agent1@${DEMO_SEED.emailDomain}`) {
+  const session = await httpJson("POST", `${target.base}/api/auth/login`, {
+    workspace: DEMO_SEED.slug,
+    email,
+    password: DEMO_SEED.password,
+  });
+  return session.token;
+}
+
+/**
+ * A new Switchboard conversation with a visitor and an agent socket, both synced. The agent
+ * connects first and then takes the conversation (state → serving), so it is a participant
+ * whose delivery progress the conversation tracks, as in real use.
+ */
+export async function openSwitchboardConversation(target, { agentToken, timeoutMs = 15_000 } = {}) {
+  const session = await httpJson("POST", `${target.base}/api/widget/sessions`, { widget_key: DEMO_SEED.widgetKey });
+  const token = agentToken ?? (await loginAgent(target));
+  const id = session.conversation_id;
+  const agent = await connectSynced(`${target.wsBase}/api/conversations/${id}/ws?token=${encodeURIComponent(token)}&last_seq=0`, {
+    label: "switchboard agent",
+    timeoutMs,
+  });
+  await httpJson("POST", `${target.base}/api/conversations/${id}/state`, { to: "serving" }, { token });
+  const visitor = await connectSynced(`${session.websocket_url}?token=${encodeURIComponent(session.token)}&last_seq=0`, {
+    label: "switchboard visitor",
+    timeoutMs,
+  });
+  return { conversationId: id, visitor: visitor.socket, agent: agent.socket };
+}
+
+/** A ceiling "conversation": two sockets on one relay object named `room`. */
+export async function openCeilingConversation(target, { room = "bench", timeoutMs = 15_000 } = {}) {
+  const url = (role, id) => `${target.wsBase}/ws/${room}?role=${role}&id=${id}`;
+  const agent = await connectSynced(url("agent", "us_benchagent0000000001"), { label: "ceiling agent", timeoutMs });
+  const visitor = await connectSynced(url("visitor", "ct_benchvisitor000000001"), { label: "ceiling visitor", timeoutMs });
+  return { conversationId: room, visitor: visitor.socket, agent: agent.socket };
+}
