@@ -30,7 +30,10 @@ function messageId(now: number): string {
 }
 
 export class RelayDO extends DurableObject<Env> {
-  /** In memory only: the ceiling is the cost of a relay without durability. */
+  /**
+   * In memory only: the ceiling is the cost of a relay without durability. If the object
+   * hibernates, seq starts again at 0, so the bench keeps it awake between phases.
+   */
   private seq = 0;
   private readonly actors = new WeakMap<WebSocket, Actor>();
 
@@ -64,14 +67,20 @@ export class RelayDO extends DurableObject<Env> {
       ws.send(JSON.stringify({ type: "error", code: "invalid_json", message: "the frame is not valid JSON" }));
       return;
     }
-    if (frame.type !== "message") {
-      ws.send(JSON.stringify({ type: "error", code: "unknown_frame_type", message: `unsupported frame type ${frame.type}` }));
-      return;
-    }
     let sender = this.actors.get(ws);
     if (!sender) {
       sender = ws.deserializeAttachment() as Actor;
       this.actors.set(ws, sender);
+    }
+    if (frame.type === "typing") {
+      // Relayed like Switchboard's typing notices; the bench also uses it as a keep-alive.
+      const notice = JSON.stringify({ type: "typing", participant: sender, active: (frame as { active?: boolean }).active === true });
+      for (const other of this.ctx.getWebSockets()) if (other !== ws) other.send(notice);
+      return;
+    }
+    if (frame.type !== "message") {
+      ws.send(JSON.stringify({ type: "error", code: "unknown_frame_type", message: `unsupported frame type ${frame.type}` }));
+      return;
     }
     const at = Date.now();
     const seq = ++this.seq;

@@ -16,38 +16,53 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 /** What `wrangler dev` needs of the repository to build and serve Switchboard (see wrangler.toml). */
 const SNAPSHOT_PATHS = ["wrangler.toml", "workers", "src", "public", "migrations", "package.json", "tsconfig.json", ".dev.vars"];
 
-/** The commit the working tree is on and whether the worker's sources differ from it. */
-export function sourceVersion() {
+/**
+ * Which sources are measured: `ref` null means the working tree (with `dirty` when the worker's
+ * sources differ from HEAD), otherwise that git ref as committed.
+ */
+export function sourceVersion(ref = null) {
   const git = (...a) => spawnSync("git", a, { cwd: ROOT, encoding: "utf8" });
-  const head = git("rev-parse", "--short", "HEAD");
-  if (head.status !== 0) return { commit: null, dirty: null };
-  const dirty = git("status", "--porcelain", "--", ...SNAPSHOT_PATHS.filter((p) => p !== ".dev.vars")).stdout.trim();
-  return { commit: head.stdout.trim(), dirty: dirty.length > 0 };
+  const head = git("rev-parse", "--short", ref ? `${ref}^{commit}` : "HEAD");
+  if (head.status !== 0) {
+    if (ref) throw new Error(`git cannot resolve ${ref}: ${head.stderr.trim()}`);
+    return { ref: null, commit: null, dirty: null };
+  }
+  const dirty = ref ? false : git("status", "--porcelain", "--", ...SNAPSHOT_PATHS.filter((p) => p !== ".dev.vars")).stdout.trim().length > 0;
+  return { ref, commit: head.stdout.trim(), dirty };
 }
 
 /**
- * A copy of the worker's sources in a temp dir, with node_modules linked. wrangler dev watches
- * its sources and reloads the worker when they change, which would restart the objects (and drop
- * in-flight messages) mid-run if anyone edits the repository meanwhile: the bench serves this
- * frozen copy instead.
+ * A copy of the worker's sources in a temp dir (the working tree, or `ref` as committed), with
+ * node_modules linked and the local .dev.vars. wrangler dev watches its sources and reloads the
+ * worker when they change, which would restart the objects (and drop in-flight messages) mid-run
+ * if anyone edits the repository meanwhile: the bench serves this frozen copy instead.
  */
-export function snapshotSources() {
+export function snapshotSources(ref = null) {
   const dir = tempDir("bench-switchboard-src-");
-  for (const p of SNAPSHOT_PATHS) {
-    if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(dir, p), { recursive: true });
+  if (ref) {
+    const paths = SNAPSHOT_PATHS.filter((p) => p !== ".dev.vars");
+    const archive = spawnSync("git", ["archive", "--format=tar", ref, "--", ...paths], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
+    if (archive.status !== 0) throw new Error(`git archive ${ref} failed: ${archive.stderr.toString()}`);
+    const untar = spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout });
+    if (untar.status !== 0) throw new Error(`tar failed: ${untar.stderr.toString()}`);
+    if (existsSync(join(ROOT, ".dev.vars"))) cpSync(join(ROOT, ".dev.vars"), join(dir, ".dev.vars"));
+  } else {
+    for (const p of SNAPSHOT_PATHS) {
+      if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(dir, p), { recursive: true });
+    }
   }
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   return dir;
 }
 
 /**
- * `wrangler dev` for Switchboard on a free port, serving a snapshot of the working tree, with
- * D1 migrated and seeded in a fresh state dir. Options as startWranglerDev's.
+ * `wrangler dev` for Switchboard on a free port, serving a snapshot of the working tree (or of
+ * `ref`), with D1 migrated and seeded in a fresh state dir. Other options as startWranglerDev's.
  */
-export async function startSwitchboard(options = {}) {
+export async function startSwitchboard({ ref = null, ...options } = {}) {
   ensureDevVars();
-  const version = sourceVersion();
-  const src = snapshotSources();
+  const version = sourceVersion(ref);
+  const src = snapshotSources(ref);
   const target = await startWranglerDev({
     ...options,
     name: "switchboard",
