@@ -3,7 +3,7 @@
 // after the other on this machine. Writes docs/benchmarks.md (generated section) and
 // bench/results/conversation-latest.json. Exits non-zero if any message was lost, duplicated or
 // reordered; a missed performance target is reported, not failed.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConversationLink } from "./lib/conversation-link.mjs";
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     "max-minutes": { type: "string", default: "10" },
     "no-write": { type: "boolean", default: false },
+    render: { type: "boolean", default: false },
     "dev-observability": { type: "boolean", default: false },
     "quiet-wait": { type: "string", default: "10" },
     ref: { type: "string" },
@@ -52,6 +53,7 @@ if (args.help) {
   --only ceiling|switchboard
   --max-minutes N       hard limit for the whole run (10)
   --no-write            print only; leave docs/ and bench/results/ alone
+  --render              measure nothing: rewrite docs/benchmarks.md from bench/results/conversation-latest.json
   --dev-observability   keep wrangler's local trace collector on (off by default: see docs/benchmarks.md)
   --quiet-wait N        before each measured phase, wait up to N s for other processes to go quiet (10; 0: don't)
   --ref REF             measure Switchboard as committed at a git ref (default: the working tree)
@@ -285,10 +287,10 @@ function markdown(report) {
   const v = report.verdicts;
   const cols = [ceiling, switchboard];
   const ratio = (a, b) => (a !== undefined && b !== undefined && b !== 0 ? `${fmt(a / b, 2)}×` : "n/a");
-  const row = (label, get, digits, target = "", verdict = "") => {
+  const row = (label, get, digits, target = "", verdict = "", { compare = true } = {}) => {
     const [c, s] = cols.map((t) => (t ? get(t) : undefined));
     const f = (x) => (digits === 0 ? fmtInt(x) : fmt(x, digits));
-    return [label, f(c), f(s), ratio(s, c), target, verdict];
+    return [label, f(c), f(s), compare ? ratio(s, c) : "", target, verdict];
   };
   const o = report.options;
   const rows = [
@@ -301,10 +303,10 @@ function markdown(report) {
     row("Visitor→agent latency p99 ms", (t) => t.latency.latency_ms.p99, 2, "≤ 2.00×", v?.p99_verdict ?? ""),
     row("Visitor→agent latency max ms", (t) => t.latency.latency_ms.max, 2),
     row("Visitor ack latency p99 ms", (t) => t.latency.ack_latency_ms.p99, 2),
-    row("workerd CPU per message at that rate, µs", (t) => t.latency.workerd_cpu_us_per_message, 0),
+    row("workerd CPU per message at that rate (idle runtime work included), µs", (t) => t.latency.workerd_cpu_us_per_message, 0),
     row(`Ping-pong round trip p50 ms (serial, ${o.pingpong} rounds)`, (t) => t.ping_pong?.round_trip_ms.p50, 2),
     row("Ping-pong round trip p99 ms", (t) => t.ping_pong?.round_trip_ms.p99, 2),
-    row("Other CPU load on the machine during a phase, max cores", (t) => t.max_foreign_load_cores, 2),
+    row("Other CPU load on the machine during a phase, max cores", (t) => t.max_foreign_load_cores, 2, "", "", { compare: false }),
   ];
   const rounds = cols
     .filter(Boolean)
@@ -418,7 +420,12 @@ async function main() {
 }
 
 try {
-  await main();
+  if (args.render) {
+    writeSection(DOC, "bench:conversation", markdown(JSON.parse(readFileSync(RESULTS, "utf8"))), { intro: INTRO });
+    console.log(`rewrote ${DOC.slice(ROOT.length)} from ${RESULTS.slice(ROOT.length)}`);
+  } else {
+    await main();
+  }
 } catch (err) {
   console.error(err instanceof Error ? err.stack : err);
   process.exitCode = 1;
