@@ -67,12 +67,27 @@ function authorOf(event: ConversationEvent): string | undefined {
   }
 }
 
+interface PendingMessage {
+  actor: Actor;
+  body: PostMessageBody;
+  /** The socket it came from (none over HTTP): it gets the ack, not the event. */
+  origin: WebSocket | null;
+  settle: (result: Result<Ack>) => void;
+  /** Re-sends that arrived before it was stored: answered with its ack, marked duplicate. */
+  duplicates: Array<(result: Result<Ack>) => void>;
+}
+
 /** The author of what routing does on its own: state changes and queue moves. */
 const SYSTEM: Actor = { role: "system", id: "system", name: "Switchboard" };
 /** The author of routing's automatic replies. */
 const BOT: Actor = { role: "bot", id: "bot", name: "Switchboard" };
 /** How long a routing decision that failed (D1 or a group unreachable) waits before it is tried again. */
 const ROUTING_RETRY_MS = 5000;
+/**
+ * A message arriving this soon after the last store waits one macrotask so that others queued
+ * behind it share one commit (each commit is a disk sync locally, a replicated write in production).
+ */
+const GROUP_COMMIT_IDLE_MS = 2;
 
 /**
  * One conversation: its ordered, deduplicated event log, its participants and their delivery
@@ -86,6 +101,11 @@ export class ConversationDO extends DurableObject<Env> {
   /** When the alarm is set for, as far as this instance knows; null after a wake-up or once it ran. */
   private alarmAt: number | null = null;
   private routingInFlight = false;
+  /** Messages accepted but not yet stored: written together by `flushPending`, in arrival order. */
+  private pending: PendingMessage[] = [];
+  private readonly pendingById = new Map<string, PendingMessage>();
+  private flushScheduled = false;
+  private lastFlushAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -131,10 +151,13 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   async postMessage(caller: Caller, body: PostMessageBody): Promise<Result<Ack>> {
-    return toResult(() => {
-      const record = this.authorize(caller);
-      this.assertAddressed(record, body.conversation_id);
-      return this.acceptMessage(caller.actor, body, null);
+    return new Promise((settle) => {
+      const accepted = toResult(() => {
+        const record = this.authorize(caller);
+        this.assertAddressed(record, body.conversation_id);
+        this.submitMessage(caller.actor, body, null, settle);
+      });
+      if (!accepted.ok) settle(accepted);
     });
   }
 
@@ -227,12 +250,19 @@ export class ConversationDO extends DurableObject<Env> {
     try {
       const frame = parseClientFrame(message);
       if (frame.type !== "ping") this.assertAddressed(record, frame.conversation_id);
+      // Everything but a message acts on the log as it stands: store what was accepted before it first.
+      if (frame.type !== "message") this.flushPending();
       switch (frame.type) {
-        case "message": {
-          const ack = this.acceptMessage(state.actor, frame, ws);
-          send(ws, { type: "ack", ...ack });
+        case "message":
+          this.submitMessage(state.actor, frame, ws, (result) =>
+            send(
+              ws,
+              result.ok
+                ? { type: "ack", ...result.value }
+                : { type: "error", code: result.error.code, message: result.error.message, client_msg_id: frame.client_msg_id },
+            ),
+          );
           break;
-        }
         case "receipt":
           this.applyReceipt(state.actor, frame.status, frame.up_to_seq);
           break;
@@ -282,6 +312,7 @@ export class ConversationDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
+    this.flushPending();
     const routing = this.store.routing();
     if (routing.status === "pending" && (routing.retry_at ?? 0) <= Date.now()) await this.runRouting();
     const retry = this.store.routing().status === "pending" ? this.store.routing().retry_at : null;
@@ -572,6 +603,8 @@ export class ConversationDO extends DurableObject<Env> {
   // ---- the conversation's rules, shared by sockets and HTTP -----------------------------------
 
   private authorize(caller: Caller): ConversationRecord {
+    // Whatever a caller does next sees every message accepted before it, stored.
+    this.flushPending();
     const record = this.store.get();
     if (!record || record.workspace_id !== caller.workspace_id) {
       throw new SwitchboardError("not_found", "no such conversation");
@@ -588,57 +621,113 @@ export class ConversationDO extends DurableObject<Env> {
     }
   }
 
-  private acceptMessage(actor: Actor, body: PostMessageBody, origin: WebSocket | null): Ack {
+  /**
+   * Accepts a message for storing, or answers at once: a duplicate with the original ack, a bad
+   * message with an error (thrown). Accepted messages wait for `flushPending`, which stores every
+   * message that arrived meanwhile in one transaction — one commit for many messages under load —
+   * before anything about them is sent. Nothing is acknowledged before it is stored.
+   */
+  private submitMessage(actor: Actor, body: PostMessageBody, origin: WebSocket | null, settle: (result: Result<Ack>) => void): void {
     const record = this.store.get()!;
     assertMaySend(actor, body.visibility);
-    const previous = this.store.findDedup(body.client_msg_id);
+    const waiting = this.pendingById.get(body.client_msg_id);
+    const previous = waiting ? null : this.store.findDedup(body.client_msg_id);
+    const senderId = waiting?.actor.id ?? previous?.sender_id;
+    if (senderId !== undefined && senderId !== actor.id) {
+      throw new SwitchboardError("client_msg_id_conflict", "another participant already used this client_msg_id in this conversation");
+    }
+    if (waiting) {
+      waiting.duplicates.push(settle);
+      return;
+    }
     if (previous) {
-      if (previous.sender_id !== actor.id) {
-        throw new SwitchboardError("client_msg_id_conflict", "another participant already used this client_msg_id in this conversation");
-      }
-      return {
-        client_msg_id: body.client_msg_id,
-        server_msg_id: previous.server_msg_id,
-        seq: previous.seq,
-        at: previous.at,
-        duplicate: true,
-        status: deliveryStatus(previous.seq, actor.id, [...this.store.participants().values()]),
-      };
+      settle({ ok: true, value: this.ackOf(body.client_msg_id, actor.id, previous.seq, previous.server_msg_id, previous.at, true) });
+      return;
     }
     assertAcceptsMessages(record.state);
-    const at = Date.now();
-    const serverMsgId = newId("message", at);
-    const events = this.store.transaction(() => {
-      const out: ConversationEvent[] = [];
-      if (body.visibility === "public") out.push(...this.joinIfStaff(actor, at));
-      const message = this.appendEvent(
-        {
-          type: "message",
-          visibility: body.visibility,
-          server_msg_id: serverMsgId,
-          client_msg_id: body.client_msg_id,
-          sender: actor,
-          content: body.content,
-        },
-        at,
-      );
-      this.store.recordDedup(body.client_msg_id, { sender_id: actor.id, seq: message.seq, server_msg_id: serverMsgId, at });
-      out.push(message);
-      return out;
+    const entry: PendingMessage = { actor, body, origin, settle, duplicates: [] };
+    this.pending.push(entry);
+    this.pendingById.set(body.client_msg_id, entry);
+    if (this.flushScheduled) return;
+    if (this.pending.length === 1 && Date.now() - this.lastFlushAt >= GROUP_COMMIT_IDLE_MS) {
+      // Quiet conversation: store at once, adding no latency.
+      this.flushPending();
+      return;
+    }
+    // Busy: wait one macrotask, so messages already queued behind this one share its commit.
+    this.flushScheduled = true;
+    setTimeout(() => this.flushPending(), 0);
+  }
+
+  /** Stores every accepted message in one transaction, then fans out and acknowledges each. */
+  private flushPending(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    this.lastFlushAt = Date.now();
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingById.clear();
+    const origins = new Map<number, WebSocket>();
+    const stored: Array<{ entry: PendingMessage; seq: number; serverMsgId: string; at: number }> = [];
+    let events: ConversationEvent[];
+    try {
+      events = this.store.transaction(() => {
+        const out: ConversationEvent[] = [];
+        for (const entry of batch) {
+          const { actor, body } = entry;
+          const at = Date.now();
+          const serverMsgId = newId("message", at);
+          if (body.visibility === "public") out.push(...this.joinIfStaff(actor, at));
+          const message = this.appendEvent(
+            { type: "message", visibility: body.visibility, server_msg_id: serverMsgId, client_msg_id: body.client_msg_id, sender: actor, content: body.content },
+            at,
+          );
+          this.store.recordDedup(body.client_msg_id, { sender_id: actor.id, seq: message.seq, server_msg_id: serverMsgId, at });
+          if (entry.origin) origins.set(message.seq, entry.origin);
+          out.push(message);
+          stored.push({ entry, seq: message.seq, serverMsgId, at });
+        }
+        return out;
+      });
+    } catch (err) {
+      // Nothing of the batch was stored (the transaction rolled back): every sender may retry safely.
+      const error = asSwitchboardError(err).toBody().error;
+      for (const entry of batch) for (const settle of [entry.settle, ...entry.duplicates]) settle({ ok: false, error });
+      return;
+    }
+    // Each sender's ack goes out right after its message's fan-out, so every socket sees seqs in order.
+    const acks = new Map(stored.map((x) => [x.seq, x]));
+    this.afterAppend(events, origins, (event, dispatched) => {
+      const done = acks.get(event.seq);
+      if (!done) return;
+      const ack: Ack = {
+        client_msg_id: done.entry.body.client_msg_id,
+        server_msg_id: done.serverMsgId,
+        seq: done.seq,
+        at: done.at,
+        duplicate: false,
+        status: dispatched ? "dispatched" : "queued",
+      };
+      done.entry.settle({ ok: true, value: ack });
+      for (const settle of done.entry.duplicates) settle({ ok: true, value: { ...ack, duplicate: true } });
     });
-    this.afterAppend(events, origin);
-    if (actor.role === "visitor" && this.store.routing().status === "unrouted" && record.state === "queued") {
-      this.store.setRouting({ status: "pending", first_message: body.content.kind === "text" ? body.content.text : null });
+    const record = this.store.get()!;
+    const visitorSpoke = batch.find((e) => e.actor.role === "visitor");
+    if (visitorSpoke && this.store.routing().status === "unrouted" && record.state === "queued") {
+      const content = visitorSpoke.body.content;
+      this.store.setRouting({ status: "pending", first_message: content.kind === "text" ? content.text : null });
       this.ctx.waitUntil(this.runRouting());
     }
-    const seq = events[events.length - 1]!.seq;
+  }
+
+  private ackOf(clientMsgId: string, senderId: string, seq: number, serverMsgId: string, at: number, duplicate: boolean): Ack {
     return {
-      client_msg_id: body.client_msg_id,
+      client_msg_id: clientMsgId,
       server_msg_id: serverMsgId,
       seq,
       at,
-      duplicate: false,
-      status: deliveryStatus(seq, actor.id, [...this.store.participants().values()]),
+      duplicate,
+      status: deliveryStatus(seq, senderId, [...this.store.participants().values()]),
     };
   }
 
@@ -664,6 +753,7 @@ export class ConversationDO extends DurableObject<Env> {
 
   /** Runs `build` in one transaction with one clock reading, then fans out what it appended. */
   private commit(build: (at: number) => ConversationEvent[]): ConversationEvent[] {
+    this.flushPending();
     const at = Date.now();
     const events = this.store.transaction(() => build(at));
     this.afterAppend(events);
@@ -713,9 +803,21 @@ export class ConversationDO extends DurableObject<Env> {
     return stored;
   }
 
-  /** After a commit: live fan-out, long-poll wake-up and the archive hand-over. */
-  private afterAppend(events: ConversationEvent[], origin: WebSocket | null = null): void {
-    for (const event of events) this.broadcast(event, origin);
+  /**
+   * After a commit: live fan-out (calling `sent` after each event with whether another participant
+   * got it), long-poll wake-up and the archive hand-over. Dispatch watermarks move once per call.
+   */
+  private afterAppend(
+    events: ConversationEvent[],
+    origins: ReadonlyMap<number, WebSocket> | null = null,
+    sent?: (event: ConversationEvent, dispatched: boolean) => void,
+  ): void {
+    const reached = new Map<string, number>();
+    for (const event of events) {
+      const dispatched = this.broadcast(event, origins?.get(event.seq) ?? null, reached);
+      sent?.(event, dispatched);
+    }
+    for (const [id, seq] of reached) this.store.raise(id, "dispatched_seq", seq);
     for (const wake of [...this.waiters]) wake();
     void this.armAlarm(Date.now() + FLUSH_DELAY_MS);
   }
@@ -724,18 +826,22 @@ export class ConversationDO extends DurableObject<Env> {
    * Sends an event to every caught-up socket allowed to see it, except the sender's own socket for
    * its message (the ack completes the sender's copy). Sockets still replaying get it from the log.
    */
-  private broadcast(event: ConversationEvent, origin: WebSocket | null): void {
+  private broadcast(event: ConversationEvent, origin: WebSocket | null, reached: Map<string, number>): boolean {
     const text = JSON.stringify({ type: "event", event } satisfies ServerFrame);
     const author = authorOf(event);
     const participants = this.store.participants();
-    const reached = new Set<string>();
+    let dispatched = false;
     for (const [ws, state] of this.connections.all()) {
       if (!state.synced || !canSee(state.actor.role, event.visibility)) continue;
       if (ws === origin && event.type === "message") continue;
       if (!trySend(ws, text)) continue;
-      if (state.actor.id !== author && participants.has(state.actor.id)) reached.add(state.actor.id);
+      // Participants other than the author were dispatched this event; the watermark is raised once per batch.
+      if (state.actor.id !== author && participants.has(state.actor.id)) {
+        reached.set(state.actor.id, event.seq);
+        dispatched = true;
+      }
     }
-    for (const id of reached) this.store.raise(id, "dispatched_seq", event.seq);
+    return dispatched;
   }
 
   private broadcastDelivery(by: Actor, status: "dispatched" | "delivered" | "read", upTo: number): void {
