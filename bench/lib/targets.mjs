@@ -57,9 +57,10 @@ export function snapshotSources(ref = null) {
 
 /**
  * `wrangler dev` for Switchboard on a free port, serving a snapshot of the working tree (or of
- * `ref`), with D1 migrated and seeded in a fresh state dir. Other options as startWranglerDev's.
+ * `ref`), with D1 migrated and seeded in a fresh state dir; `prepareExtra(persistTo)` then adds
+ * what a benchmark needs on top (e.g. more users). Other options as startWranglerDev's.
  */
-export async function startSwitchboard({ ref = null, ...options } = {}) {
+export async function startSwitchboard({ ref = null, prepareExtra = null, ...options } = {}) {
   ensureDevVars();
   const version = sourceVersion(ref);
   const src = snapshotSources(ref);
@@ -70,6 +71,7 @@ export async function startSwitchboard({ ref = null, ...options } = {}) {
     removeOnStop: [src],
     prepare: async (persistTo) => {
       await migrateAndSeed({ persistTo });
+      if (prepareExtra) await prepareExtra(persistTo);
     },
   });
   target.source = version;
