@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { database, schema } from "../../workers/db.ts";
 import { allEvents, call, json } from "../support/api.ts";
 import { createTeam, type Team, userId } from "../support/fixture.ts";
 import { createGroup, publishRules, routedVisitor, waitQueued } from "../support/routing.ts";
@@ -365,5 +367,22 @@ describe("bad admin input", () => {
     const notJson = await error(await admin("/skill-groups", team.admin, { method: "POST", body: "{name:" }), 400);
     expect(notJson.code).toBe("invalid_json");
     expect((await error(await admin("/skill-groups/sg_nope/members", team.admin, { method: "PUT", json: { user_ids: [] } }), 404)).code).toBe("not_found");
+  });
+});
+
+describe("large skill groups", () => {
+  it("takes a membership of 150 agents in one request", async () => {
+    const team = await createTeam();
+    const db = database(env.DB);
+    const now = Date.now();
+    const ids = Array.from({ length: 150 }, (_, i) => `us_bulk${String(i).padStart(4, "0")}${team.workspaceId.slice(3, 12)}`);
+    for (let i = 0; i < ids.length; i += 10) {
+      await db.insert(schema.users).values(
+        ids.slice(i, i + 10).map((id) => ({ id, workspaceId: team.workspaceId, email: `${id}@bulk.test`, name: id, role: "agent" as const, passwordHash: "x", createdAt: now })),
+      );
+    }
+    const groupId = await createGroup(team.admin, "Bulk", ids);
+    const listed = await json<{ items: Array<{ id: string; member_ids: string[] }> }>(await call("/api/admin/skill-groups", { token: team.admin }), 200);
+    expect(listed.items.find((g) => g.id === groupId)?.member_ids.sort()).toEqual([...ids].sort());
   });
 });

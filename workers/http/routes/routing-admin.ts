@@ -36,6 +36,15 @@ const ExplainBody = z.object({
 });
 const VersionParam = z.coerce.number().pipe(z.int().min(1));
 
+/** D1 refuses a statement with more than 100 bound parameters. */
+const D1_MAX_PARAMS = 100;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 function notFound(what: string): SwitchboardError {
   return new SwitchboardError("not_found", `no such ${what}`);
 }
@@ -154,9 +163,13 @@ export const routingAdminRoutes = new Hono<AppEnv>()
     const groupId = c.req.param("id");
     await requireGroup(db, ws, groupId);
     const wanted = [...new Set(body.user_ids)];
-    const users = wanted.length
-      ? await db.select({ id: schema.users.id }).from(schema.users).where(and(eq(schema.users.workspaceId, ws), inArray(schema.users.id, wanted)))
-      : [];
+    const users = (
+      await Promise.all(
+        chunks(wanted, D1_MAX_PARAMS - 1).map((ids) =>
+          db.select({ id: schema.users.id }).from(schema.users).where(and(eq(schema.users.workspaceId, ws), inArray(schema.users.id, ids))),
+        ),
+      )
+    ).flat();
     if (users.length !== wanted.length) {
       const found = new Set(users.map((u) => u.id));
       throw new SwitchboardError("invalid_request", "unknown users", wanted.filter((id) => !found.has(id)));
