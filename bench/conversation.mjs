@@ -3,6 +3,7 @@
 // after the other on this machine. Writes docs/benchmarks.md (generated section) and
 // bench/results/conversation-latest.json. Exits non-zero if any message was lost, duplicated or
 // reordered; a missed performance target is reported, not failed.
+import { intOption } from "./lib/options.mjs";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -60,11 +61,7 @@ if (args.help) {
   --verbose             echo wrangler's output`);
   process.exit(0);
 }
-const int = (name, min, max) => {
-  const n = Number(args[name]);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
-  return n;
-};
+const int = (name, min, max) => intOption(args, name, min, max);
 const opts = {
   warmup: int("warmup", 0, 50_000),
   messages: int("messages", 100, 100_000),

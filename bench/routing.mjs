@@ -7,6 +7,7 @@
 // section) and bench/results/routing-latest.json. Exits non-zero unless exactly every
 // conversation was assigned once with no agent over their maximum; a missed performance target
 // is reported, not failed.
+import { intOption } from "./lib/options.mjs";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -54,11 +55,7 @@ if (args.help) {
   --verbose           echo wrangler's output`);
   process.exit(0);
 }
-const int = (name, min, max) => {
-  const n = Number(args[name]);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
-  return n;
-};
+const int = (name, min, max) => intOption(args, name, min, max);
 const opts = {
   agents: int("agents", 1, 1000),
   capacity: int("capacity", 1, 100),
