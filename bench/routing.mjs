@@ -20,6 +20,7 @@ import { rounded, summarize } from "./lib/stats.mjs";
 import { sourceVersion, startSwitchboard } from "./lib/targets.mjs";
 import { stopAll } from "./lib/wrangler-target.mjs";
 import { FrameSocket, httpJson } from "./lib/ws-client.mjs";
+import { inclusiveTimes, startProfile, summarizeProfile } from "./lib/profiler.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DOC = join(ROOT, "docs", "benchmarks.md");
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     "queue-sizes": { type: "string", default: "1000,2000,4000" },
     "max-minutes": { type: "string", default: "5" },
     "no-write": { type: "boolean", default: false },
+    profile: { type: "string" },
     render: { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
@@ -51,6 +53,8 @@ if (args.help) {
   --queue-sizes LIST  queue phase sizes, comma separated; "" or 0 skips the phase (1000,2000,4000)
   --max-minutes N     hard limit for the whole run (5)
   --no-write          print only; leave docs/ and bench/results/ alone
+  --profile FILE      CPU-profile workerd over the burst (DevTools protocol); writes FILE.cpuprofile
+                      and FILE.json (self time by function and file)
   --render            measure nothing: rewrite docs/benchmarks.md from bench/results/routing-latest.json
   --verbose           echo wrangler's output`);
   process.exit(0);
@@ -249,6 +253,7 @@ async function main() {
     const sentAt = new Map();
     const postLatency = [];
     let postErrors = 0;
+    const profiler = args.profile ? await startProfile(target.inspectorPort) : null;
     const burst = await measured(target, async () => {
       const t0 = performance.now();
       await pool(sessions.length, opts.concurrency, async (i) => {
@@ -274,6 +279,7 @@ async function main() {
       return { t0, postsDone, last, assigned: count() };
     });
     const b = burst.result;
+    if (profiler) await saveProfile(await profiler.stop(), b.assigned);
     const latencies = sessions.filter((s) => assignedAt.has(s.id)).map((s) => assignedAt.get(s.id) - sentAt.get(s.id));
     const burstSeconds = (b.last - b.t0) / 1000;
     const st1 = await stats();
@@ -414,6 +420,20 @@ async function main() {
       log("stopped (no wrangler/workerd process left)");
     }
   }
+}
+
+/** Writes the burst's CPU profile and its summary next to each other, and prints the top. */
+async function saveProfile(profile, assigned) {
+  const base = args.profile.replace(/\.(cpuprofile|json)$/, "");
+  const summary = {
+    assigned,
+    ...summarizeProfile(profile, 40),
+    inclusive_ms: inclusiveTimes(profile, ["route", "runRouting", "enqueue", "enqueueIn", "plan", "assign", "reserve", "applyAssignment", "pushPositions", "statusOf", "agentChanged", "publish", "flushOutbox", "queueStatus", "createSession", "fetch"]),
+  };
+  writeFileSync(`${base}.cpuprofile`, JSON.stringify(profile));
+  writeFileSync(`${base}.json`, `${JSON.stringify(summary, null, 2)}\n`);
+  log(`profile: ${summary.busy_ms} ms busy of ${summary.total_ms} ms sampled → ${base}.cpuprofile, ${base}.json`);
+  for (const f of summary.functions.slice(0, 15)) log(`  ${String(f.self_ms).padStart(8)} ms ${String(f.share_of_busy).padStart(5)}%  ${f.name}`);
 }
 
 /**

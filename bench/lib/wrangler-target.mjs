@@ -148,6 +148,8 @@ export async function startWranglerDev(options) {
     name,
     pid: child.pid,
     port,
+    /** The DevTools inspector wrangler opens for the worker (bench/lib/profiler.mjs). */
+    inspectorPort,
     base,
     wsBase: `ws://${HOST}:${port}`,
     persistTo,
