@@ -23,6 +23,14 @@ export type ReserveResult =
   | { ok: true; slot: AgentSlot; agent: Actor }
   | { ok: false; reason: "offline" | "away" | "off_shift" | "full" | "unknown"; slot: AgentSlot | null };
 
+/** Which of a round's conversations the agent took; `reason` says why any were refused. */
+export interface ReserveBatchResult {
+  accepted: string[];
+  reason: "offline" | "away" | "off_shift" | "full" | "unknown" | null;
+  slot: AgentSlot | null;
+  agent: Actor | null;
+}
+
 /** A closed workstation may be a page reload: wait this long before taking the agent offline. */
 export const OFFLINE_GRACE_MS = 15_000;
 /** While online, shifts are re-checked this often so a shift's start and end reach the groups. */
@@ -84,24 +92,19 @@ export class AgentDO extends DurableObject<Env> {
 
   /** Takes one conversation if the agent is online, in shift and below their maximum. Idempotent per conversation. */
   async reserve(conversationId: string, groupId: string | null): Promise<ReserveResult> {
-    const row = this.load();
-    if (!row) return { ok: false, reason: "unknown", slot: null };
-    const sql = this.ctx.storage.sql;
-    if (sql.exec("SELECT 1 FROM active WHERE conversation_id = ?", conversationId).toArray().length > 0) {
-      return { ok: true, slot: this.slot(), agent: this.actor() };
-    }
-    const presence = this.presence();
-    if (presence !== "online") return { ok: false, reason: presence, slot: this.slot() };
-    if (!row.in_shift) return { ok: false, reason: "off_shift", slot: this.slot() };
-    if (this.activeCount() >= row.profile.max_concurrent) return { ok: false, reason: "full", slot: this.slot() };
-    const at = Date.now();
-    sql.exec("INSERT INTO active (conversation_id, group_id, assigned_at) VALUES (?, ?, ?)", conversationId, groupId, at);
-    sql.exec("UPDATE agent SET last_assigned_at = ? WHERE singleton = 1", at);
-    row.last_assigned_at = at;
-    this.broadcast({ type: "assigned", conversation_id: conversationId, group_id: groupId, at });
-    // The reserving group already counts this; the agent's other groups learn it now.
-    this.publish(groupId);
-    return { ok: true, slot: this.slot(), agent: this.actor() };
+    const batch = this.take([conversationId], groupId);
+    if (batch.accepted.length === 1) return { ok: true, slot: batch.slot!, agent: batch.agent! };
+    return { ok: false, reason: batch.reason!, slot: batch.slot };
+  }
+
+  /**
+   * A skill group's round: every conversation it offers this agent at once, taken in order while
+   * the agent is online, in shift and below their maximum. One call per agent per round keeps the
+   * decision here (so an agent in several groups stays within their maximum) without a round trip
+   * per conversation. Idempotent per conversation.
+   */
+  async reserveMany(conversationIds: string[], groupId: string | null): Promise<ReserveBatchResult> {
+    return this.take(conversationIds, groupId);
   }
 
   /** The conversation no longer needs this agent (ended, transferred, requeued). */
@@ -181,6 +184,38 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  private take(conversationIds: string[], groupId: string | null): ReserveBatchResult {
+    const row = this.load();
+    if (!row) return { accepted: [], reason: "unknown", slot: null, agent: null };
+    const sql = this.ctx.storage.sql;
+    const presence = this.presence();
+    let load = this.activeCount();
+    const accepted: string[] = [];
+    const at = Date.now();
+    let reason: ReserveBatchResult["reason"] = null;
+    let taken = 0;
+    for (const conversationId of conversationIds) {
+      if (sql.exec("SELECT 1 FROM active WHERE conversation_id = ?", conversationId).toArray().length > 0) {
+        accepted.push(conversationId);
+        continue;
+      }
+      reason = presence !== "online" ? presence : !row.in_shift ? "off_shift" : load >= row.profile.max_concurrent ? "full" : null;
+      if (reason) continue;
+      sql.exec("INSERT INTO active (conversation_id, group_id, assigned_at) VALUES (?, ?, ?)", conversationId, groupId, at);
+      load += 1;
+      taken += 1;
+      accepted.push(conversationId);
+      this.broadcast({ type: "assigned", conversation_id: conversationId, group_id: groupId, at });
+    }
+    if (taken > 0) {
+      sql.exec("UPDATE agent SET last_assigned_at = ? WHERE singleton = 1", at);
+      row.last_assigned_at = at;
+      // The reserving group already counts these; the agent's other groups learn it now.
+      this.publish(groupId);
+    }
+    return { accepted, reason, slot: this.slot(), agent: this.actor() };
+  }
 
   /** Nobody at the workstation: mark offline and hand every open conversation back to its queue. */
   private async goOffline(): Promise<void> {

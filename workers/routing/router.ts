@@ -2,7 +2,7 @@ import type { ConversationContext } from "../../src/model/index.ts";
 import { type Decision, decide, references } from "../../src/routing/index.ts";
 import type { RuleSet } from "../../src/routing/index.ts";
 import { database } from "../db.ts";
-import { currentRuleSet, defaultRuleSet, workspaceSchedules, workspaceTimezone } from "../directory/routing-config.ts";
+import { routingConfig } from "./config-cache.ts";
 import type { Env } from "../env.ts";
 import { groupStub } from "../stubs.ts";
 
@@ -20,16 +20,16 @@ export interface RoutingOutcome extends Decision {
 }
 
 /**
- * Gathers what a decision needs — the live rule set (or a draft), schedules, the time zone and the
- * live figures of the groups its conditions read — and decides. Runs once per conversation, off
+ * Gathers what a decision needs — the live rule set (or a draft), schedules and the time zone (cached
+ * per isolate, see config-cache.ts) and the live figures of the groups its conditions read — and decides. Runs once per conversation, off
  * the message path. null: the workspace has no skill groups, so agents pick conversations by hand.
  */
 export async function route(env: Env, request: RoutingRequest, draft?: RuleSet): Promise<RoutingOutcome | null> {
-  const db = database(env.DB);
-  const published = draft ? null : await currentRuleSet(db, request.workspace_id);
-  const ruleSet = draft ?? published?.body ?? (await defaultRuleSet(db, request.workspace_id));
+  const config = await routingConfig(database(env.DB), request.workspace_id);
+  const published = draft ? null : config.published;
+  const ruleSet = draft ?? config.ruleSet;
   if (!ruleSet) return null;
-  const [schedules, timezone] = await Promise.all([workspaceSchedules(db, request.workspace_id), workspaceTimezone(db, request.workspace_id)]);
+  const { schedules, timezone } = config;
   const measured = [...references(ruleSet).measuredGroups];
   const stats = await Promise.all(measured.map((g) => groupStub(env, request.workspace_id, g).stats()));
   const groups = Object.fromEntries(stats.map((s, i) => [measured[i]!, { available_agents: s.available_agents, waiting: s.waiting }]));

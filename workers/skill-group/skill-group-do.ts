@@ -47,8 +47,13 @@ export interface GroupStats {
   mean_assign_interval_ms: number | null;
 }
 
-/** Assignments tried at once: each goes to a different agent, whose own object has the last word. */
-const PARALLEL_ASSIGNMENTS = 32;
+/**
+ * Most conversations one assignment round pairs with agents. A round asks each agent it uses once
+ * (`reserveMany`, however many conversations it offers them), assigns the accepted conversations
+ * in parallel and writes its queue changes in one transaction, so a burst costs a round trip per
+ * conversation and one per agent per round — not two per conversation and a commit each.
+ */
+const ROUND_MAX = 500;
 /** How often waiting visitors' positions are refreshed while the queue moves. */
 const POSITION_TICK_MS = 1000;
 /** Positions near the front are always pushed when they change; further back only on a 10% change. */
@@ -113,6 +118,10 @@ export class SkillGroupDO extends DurableObject<Env> {
   private pumped: Promise<void> = Promise.resolve();
   private positionsDirty = false;
   private alarmAt: number | null = null;
+  /** Waiting conversations per priority, and the lowest and highest `ord` handed out: no scan per enqueue. */
+  private counts: Map<number, number> | undefined;
+  private ordLo = 0;
+  private ordHi = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -142,9 +151,9 @@ export class SkillGroupDO extends DurableObject<Env> {
     const now = Date.now();
     const exists = this.sql.exec("SELECT 1 FROM queue WHERE conversation_id = ?", request.conversation_id).toArray().length > 0;
     if (!exists) {
-      const bounds = this.sql.exec("SELECT MIN(ord) AS lo, MAX(ord) AS hi FROM queue").one();
+      const counts = this.queueCounts();
       const front = request.requeue === true && config.requeue === "front";
-      const ord = front ? ((bounds.lo as number | null) ?? 0) - 1 : ((bounds.hi as number | null) ?? 0) + 1;
+      const ord = front ? --this.ordLo : ++this.ordHi;
       this.sql.exec(
         "INSERT INTO queue (conversation_id, priority, ord, waiting_since, overflow_at, overflow_group) VALUES (?, ?, ?, ?, ?, ?)",
         request.conversation_id,
@@ -154,8 +163,13 @@ export class SkillGroupDO extends DurableObject<Env> {
         request.overflow ? now + request.overflow.after_seconds * 1000 : null,
         request.overflow?.group ?? null,
       );
+      counts.set(request.priority, (counts.get(request.priority) ?? 0) + 1);
       this.positionsDirty = true;
       this.armAlarm(this.nextAlarmAt(now));
+      this.schedulePump();
+      // Newest at its priority (or first, at the front): its place follows from the counts alone.
+      const ahead = this.countAbove(request.priority) + (front ? 0 : counts.get(request.priority)! - 1);
+      return this.status(config, ahead);
     }
     this.schedulePump();
     return this.statusOf(request.conversation_id)!;
@@ -163,7 +177,7 @@ export class SkillGroupDO extends DurableObject<Env> {
 
   /** Takes a conversation out of the queue; `abandoned` counts a visitor who gave up waiting. */
   async dequeue(conversationId: string, reason: "abandoned" | "moved"): Promise<boolean> {
-    const removed = this.sql.exec("DELETE FROM queue WHERE conversation_id = ? RETURNING conversation_id", conversationId).toArray().length > 0;
+    const removed = this.removeFromQueue(conversationId);
     if (removed && reason === "abandoned") this.sql.exec("UPDATE config SET abandoned = abandoned + 1 WHERE singleton = 1");
     if (removed) {
       this.positionsDirty = true;
@@ -189,7 +203,7 @@ export class SkillGroupDO extends DurableObject<Env> {
     const agents = [...this.agentMap().values()];
     return {
       group_id: this.config?.group_id ?? this.loadConfig()?.group_id ?? "",
-      waiting: this.sql.exec("SELECT COUNT(*) AS n FROM queue").one().n as number,
+      waiting: this.waitingCount(),
       available_agents: agents.filter(hasCapacity).length,
       agents,
       assigned: (row?.assigned as number) ?? 0,
@@ -258,33 +272,31 @@ export class SkillGroupDO extends DurableObject<Env> {
     try {
       do {
         this.pumpAgain = false;
-        for (let batch = this.plan(); batch.length > 0; batch = this.plan()) {
-          await Promise.all(batch.map(([entry, agent]) => this.assign(entry, agent)));
-        }
+        for (let round = this.plan(); round.size > 0; round = this.plan()) await this.runRound(round);
       } while (this.pumpAgain);
     } finally {
       this.pumping = false;
     }
   }
 
-  /** Pairs queue heads with agents, counting each pairing against the agent so one batch cannot overfill anyone. */
-  private plan(): Array<[QueueRow, AgentSlot]> {
+  /**
+   * Pairs queue heads, in queue order, with the agents the policy picks, counting each pairing
+   * against the agent so one round cannot overfill anyone; grouped by agent.
+   */
+  private plan(): Map<string, { agent: AgentSlot; entries: QueueRow[] }> {
     const config = this.config ?? this.loadConfig();
-    if (!config) return [];
-    const pending = new Map<string, number>();
-    for (const userId of this.pendingAgent.values()) pending.set(userId, (pending.get(userId) ?? 0) + 1);
-    const pool = [...this.agentMap().values()].map((a) => ({ ...a, load: a.load + (pending.get(a.user_id) ?? 0) }));
-    const pairs: Array<[QueueRow, AgentSlot]> = [];
+    const round = new Map<string, { agent: AgentSlot; entries: QueueRow[] }>();
+    if (!config) return round;
+    const pool = [...this.agentMap().values()].filter(hasCapacity).map((a) => ({ ...a }));
+    if (pool.length === 0) return round;
     const now = Date.now();
     let cursor = (this.sql.exec("SELECT rr_cursor FROM config WHERE singleton = 1").toArray()[0]?.rr_cursor as string | null) ?? null;
     const heads = this.sql
-      .exec(
-        "SELECT conversation_id, priority, ord, waiting_since FROM queue ORDER BY priority DESC, ord LIMIT ?",
-        PARALLEL_ASSIGNMENTS + this.inFlight.size + this.coolingDown.size,
-      )
+      .exec("SELECT conversation_id, priority, ord, waiting_since FROM queue ORDER BY priority DESC, ord LIMIT ?", ROUND_MAX + this.coolingDown.size)
       .toArray() as unknown as QueueRow[];
+    let paired = 0;
     for (const entry of heads) {
-      if (pairs.length >= PARALLEL_ASSIGNMENTS) break;
+      if (paired >= ROUND_MAX) break;
       if (this.inFlight.has(entry.conversation_id) || (this.coolingDown.get(entry.conversation_id) ?? 0) > now) continue;
       const agent = pickAgent(pool, config.policy, cursor);
       if (!agent) break;
@@ -292,69 +304,100 @@ export class SkillGroupDO extends DurableObject<Env> {
       agent.last_assigned_at = now;
       cursor = agent.user_id;
       this.inFlight.add(entry.conversation_id);
-      this.pendingAgent.set(entry.conversation_id, agent.user_id);
-      pairs.push([entry, agent]);
+      const slot = round.get(agent.user_id) ?? { agent, entries: [] };
+      slot.entries.push(entry);
+      round.set(agent.user_id, slot);
+      paired += 1;
     }
-    if (pairs.length > 0) this.sql.exec("UPDATE config SET rr_cursor = ? WHERE singleton = 1", cursor);
-    return pairs;
+    if (paired > 0) this.sql.exec("UPDATE config SET rr_cursor = ? WHERE singleton = 1", cursor);
+    return round;
   }
 
-  /** Conversations in flight, and the agent each was offered to. */
-  private readonly pendingAgent = new Map<string, string>();
   /** Conversations whose assignment failed for a reason of their own: left alone until then. */
   private readonly coolingDown = new Map<string, number>();
 
-  private async assign(entry: QueueRow, agent: AgentSlot): Promise<void> {
+  /** One round: a reservation per agent, an assignment per accepted conversation, one commit for the queue. */
+  private async runRound(round: Map<string, { agent: AgentSlot; entries: QueueRow[] }>): Promise<void> {
+    const assigned: string[] = [];
+    const gone: string[] = [];
+    try {
+      await Promise.all([...round.values()].map(({ agent, entries }) => this.offer(agent, entries, assigned, gone)));
+    } finally {
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        for (const id of [...assigned, ...gone]) this.removeFromQueue(id);
+        for (const { agent } of round.values()) {
+          const slot = this.agentMap().get(agent.user_id);
+          if (slot) this.saveAgent(slot);
+        }
+        if (assigned.length > 0) {
+          const row = this.sql.exec("SELECT mean_interval_ms, last_assigned_at FROM config WHERE singleton = 1").one();
+          const last = row.last_assigned_at as number | null;
+          let mean = row.mean_interval_ms as number | null;
+          // The round's assignments share the time since the last one.
+          if (last !== null) for (let i = 0; i < Math.min(assigned.length, 50); i++) mean = ewma(mean, (now - last) / assigned.length);
+          this.sql.exec(
+            "UPDATE config SET assigned = assigned + ?, last_assigned_at = ?, mean_interval_ms = ? WHERE singleton = 1",
+            assigned.length,
+            now,
+            mean,
+          );
+        }
+      });
+      for (const { entries } of round.values()) for (const e of entries) this.inFlight.delete(e.conversation_id);
+      if (assigned.length + gone.length > 0) this.armAlarm(now + POSITION_TICK_MS);
+    }
+  }
+
+  /**
+   * Offers an agent this round's conversations for them. Their object takes what fits; each taken
+   * conversation is then assigned. `assigned` and `gone` collect what leaves the queue.
+   */
+  private async offer(agent: AgentSlot, entries: QueueRow[], assigned: string[], gone: string[]): Promise<void> {
     const config = this.requireConfig();
     const agentObject = agentStub(this.env, config.workspace_id, agent.user_id);
+    let reserved;
     try {
-      let reserved;
-      try {
-        reserved = await agentObject.reserve(entry.conversation_id, config.group_id);
-      } catch (err) {
-        // Unknown state: stop offering to this agent until their object reports again.
-        console.error(`agent ${agent.user_id} did not answer a reservation`, err);
-        this.saveAgent({ ...agent, presence: "offline" });
-        return;
-      }
-      this.saveAgent(reserved.slot ?? { ...agent, presence: "offline" });
-      if (!reserved.ok) {
-        this.pumpAgain = true;
-        return;
-      }
-      const now = Date.now();
-      let result;
-      try {
-        result = await conversationStub(this.env, config.workspace_id, entry.conversation_id).assign({
-          agent: reserved.agent,
-          group_id: config.group_id,
-          queue_wait_ms: now - entry.waiting_since,
-        });
-      } catch (err) {
-        console.error(`conversation ${entry.conversation_id} did not take its assignment; retrying shortly`, err);
-        await agentObject.release(entry.conversation_id);
-        this.coolingDown.set(entry.conversation_id, now + COOL_DOWN_MS);
-        this.armAlarm(now + COOL_DOWN_MS);
-        return;
-      }
-      this.sql.exec("DELETE FROM queue WHERE conversation_id = ?", entry.conversation_id);
-      this.positionsDirty = true;
-      if (!result.ok) {
-        // The conversation no longer wants an agent (it ended while waiting): give the slot back.
-        await agentObject.release(entry.conversation_id);
-        return;
-      }
-      const row = this.sql.exec("SELECT mean_interval_ms, last_assigned_at FROM config WHERE singleton = 1").one();
-      const last = row.last_assigned_at as number | null;
-      const mean = last === null ? null : ewma(row.mean_interval_ms as number | null, now - last);
-      this.sql.exec("UPDATE config SET assigned = assigned + 1, last_assigned_at = ?, mean_interval_ms = ? WHERE singleton = 1", now, mean);
+      reserved = await agentObject.reserveMany(
+        entries.map((e) => e.conversation_id),
+        config.group_id,
+      );
     } catch (err) {
-      console.error(`assigning ${entry.conversation_id} to ${agent.user_id} failed; it stays queued`, err);
-    } finally {
-      this.inFlight.delete(entry.conversation_id);
-      this.pendingAgent.delete(entry.conversation_id);
-      this.armAlarm(Date.now() + POSITION_TICK_MS);
+      // Unknown state: stop offering to this agent until their object reports again.
+      console.error(`agent ${agent.user_id} did not answer a reservation`, err);
+      this.agentMap().set(agent.user_id, { ...agent, load: agent.load - entries.length, presence: "offline" });
+      return;
     }
+    this.agentMap().set(agent.user_id, reserved.slot ?? { ...agent, load: agent.load - entries.length, presence: "offline" });
+    if (reserved.accepted.length < entries.length) this.pumpAgain = true;
+    if (reserved.accepted.length === 0) return;
+    const accepted = new Set(reserved.accepted);
+    await Promise.all(
+      entries
+        .filter((e) => accepted.has(e.conversation_id))
+        .map(async (entry) => {
+          const now = Date.now();
+          try {
+            const result = await conversationStub(this.env, config.workspace_id, entry.conversation_id).assign({
+              agent: reserved.agent!,
+              group_id: config.group_id,
+              queue_wait_ms: now - entry.waiting_since,
+            });
+            if (result.ok) {
+              assigned.push(entry.conversation_id);
+              return;
+            }
+            // The conversation no longer wants an agent (it ended while waiting): give the slot back.
+            gone.push(entry.conversation_id);
+            await agentObject.release(entry.conversation_id);
+          } catch (err) {
+            console.error(`conversation ${entry.conversation_id} did not take its assignment; retrying shortly`, err);
+            this.coolingDown.set(entry.conversation_id, now + COOL_DOWN_MS);
+            this.armAlarm(now + COOL_DOWN_MS);
+            await agentObject.release(entry.conversation_id).catch((e: unknown) => console.error(`release of ${entry.conversation_id} failed`, e));
+          }
+        }),
+    );
   }
 
   // ---- overflow and positions ---------------------------------------------------------------------
@@ -375,7 +418,7 @@ export class SkillGroupDO extends DurableObject<Env> {
           priority: row.priority as number,
           waiting_since: row.waiting_since as number,
         });
-        this.sql.exec("DELETE FROM queue WHERE conversation_id = ?", id);
+        this.removeFromQueue(id);
         this.sql.exec("UPDATE config SET overflowed = overflowed + 1 WHERE singleton = 1");
         this.positionsDirty = true;
       } catch (err) {
@@ -393,7 +436,7 @@ export class SkillGroupDO extends DurableObject<Env> {
     const config = this.config ?? this.loadConfig();
     if (!config) return;
     this.positionsDirty = false;
-    const waiting = this.sql.exec("SELECT COUNT(*) AS n FROM queue").one().n as number;
+    const waiting = this.waitingCount();
     const mean = (this.sql.exec("SELECT mean_interval_ms FROM config WHERE singleton = 1").toArray()[0]?.mean_interval_ms as number | null) ?? null;
     let position = 0;
     let pushes = 0;
@@ -434,16 +477,55 @@ export class SkillGroupDO extends DurableObject<Env> {
 
   // ---- state ----------------------------------------------------------------------------------------
 
+  /** A conversation's place: the counts of higher priorities, and one index range at its own. */
   private statusOf(conversationId: string): QueueStatus | null {
     const config = this.config ?? this.loadConfig();
     const row = this.sql.exec("SELECT priority, ord FROM queue WHERE conversation_id = ?", conversationId).toArray()[0];
     if (!config || !row) return null;
-    const ahead = this.sql
-      .exec("SELECT COUNT(*) AS n FROM queue WHERE priority > ? OR (priority = ? AND ord < ?)", row.priority, row.priority, row.ord)
-      .one().n as number;
-    const waiting = this.sql.exec("SELECT COUNT(*) AS n FROM queue").one().n as number;
+    const same = this.sql.exec("SELECT COUNT(*) AS n FROM queue WHERE priority = ? AND ord < ?", row.priority, row.ord).one().n as number;
+    return this.status(config, this.countAbove(row.priority as number) + same);
+  }
+
+  private status(config: GroupConfig, ahead: number): QueueStatus {
     const mean = (this.sql.exec("SELECT mean_interval_ms FROM config WHERE singleton = 1").one().mean_interval_ms as number | null) ?? null;
-    return { group_id: config.group_id, position: ahead + 1, waiting, estimated_wait_seconds: estimateWait(ahead + 1, mean) };
+    return { group_id: config.group_id, position: ahead + 1, waiting: this.waitingCount(), estimated_wait_seconds: estimateWait(ahead + 1, mean) };
+  }
+
+  /** Per-priority counts of the queue, read once per object lifetime and then kept up to date. */
+  private queueCounts(): Map<number, number> {
+    if (!this.counts) {
+      this.counts = new Map();
+      for (const r of this.sql.exec("SELECT priority, COUNT(*) AS n FROM queue GROUP BY priority")) this.counts.set(r.priority as number, r.n as number);
+      const bounds = this.sql.exec("SELECT MIN(ord) AS lo, MAX(ord) AS hi FROM queue").one();
+      this.ordLo = (bounds.lo as number | null) ?? 0;
+      this.ordHi = (bounds.hi as number | null) ?? 0;
+    }
+    return this.counts;
+  }
+
+  private waitingCount(): number {
+    let n = 0;
+    for (const c of this.queueCounts().values()) n += c;
+    return n;
+  }
+
+  private countAbove(priority: number): number {
+    let n = 0;
+    for (const [p, c] of this.queueCounts()) if (p > priority) n += c;
+    return n;
+  }
+
+  /** Deletes a queue entry and keeps the counts; true when it was there. */
+  private removeFromQueue(conversationId: string): boolean {
+    const counts = this.queueCounts();
+    const row = this.sql.exec("DELETE FROM queue WHERE conversation_id = ? RETURNING priority", conversationId).toArray()[0];
+    if (!row) return false;
+    const p = row.priority as number;
+    const left = (counts.get(p) ?? 1) - 1;
+    if (left > 0) counts.set(p, left);
+    else counts.delete(p);
+    this.positionsDirty = true;
+    return true;
   }
 
   private requireConfig(): GroupConfig {

@@ -5,6 +5,7 @@ import { ConversationContext, newId, SwitchboardError } from "../../../src/model
 import { diffRuleSets, isValidTimezone, references, RuleSet, Schedule } from "../../../src/routing/index.ts";
 import { database, type Database, schema } from "../../db.ts";
 import { currentRuleSet, groupMemberIds, syncAgents, syncGroups, toPublished } from "../../directory/routing-config.ts";
+import { forgetRoutingConfig } from "../../routing/config-cache.ts";
 import { route } from "../../routing/router.ts";
 import { groupStub } from "../../stubs.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -117,6 +118,8 @@ export const routingAdminRoutes = new Hono<AppEnv>()
       throw new SwitchboardError("forbidden", "only admins change routing configuration");
     }
     await next();
+    // Rules, schedules and groups are what routing caches: a change here is seen by the next decision.
+    if (c.req.method !== "GET" && !c.req.path.endsWith("/explain")) forgetRoutingConfig(c.get("caller").workspace_id);
   })
 
   // ---- skill groups ---------------------------------------------------------------------------
