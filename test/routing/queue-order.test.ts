@@ -86,6 +86,24 @@ describe("queue order", () => {
   });
 });
 
+describe("assignment rounds", () => {
+  it("gives an agent who comes online the first arrivals up to their maximum in one go and keeps the rest queued in order", async () => {
+    const team = await createTeam();
+    const agentId = userId(team, "agent");
+    const groupId = await createGroup(team.admin, "Support", [agentId]);
+    await setCapacity(team.admin, agentId, 3);
+    const arrived = await queueInOrder(team, groupId, [null, null, null, null, null, null]);
+    const workstation = await openWorkstation(team.agent);
+    expect(new Set(await waitAssignments(workstation, 3))).toEqual(new Set(arrived.slice(0, 3)));
+    const stats = await drained(team, groupId);
+    expect(stats).toMatchObject({ waiting: 3, assigned: 3 });
+    const group = groupObject(team.workspaceId, groupId);
+    const positions = await Promise.all(arrived.slice(3).map(async (id) => (await group.position(id))?.position));
+    expect(positions).toEqual([1, 2, 3]);
+    expect(await assignmentsSoFar(workstation)).toHaveLength(3);
+  });
+});
+
 describe("fairness", () => {
   it("spreads a burst evenly over least-loaded agents: 20 conversations, 4 agents, exactly 5 each", async () => {
     const team = await createTeam();

@@ -117,6 +117,23 @@ describe("rule-set versions", () => {
   });
 });
 
+describe("the live rule set", () => {
+  it("routes the very next conversation by a rule set published a moment ago, though routing caches its configuration", async () => {
+    const team = await createTeam();
+    const sales = await createGroup(team.admin, "Sales", []);
+    const support = await createGroup(team.admin, "Support", []);
+    await publishRules(team.admin, { rules: [], fallback: [{ type: "enqueue", group: sales }] });
+    const before = await routedVisitor(team);
+    await waitQueued(team, sales, before.conversation_id);
+
+    await publishRules(team.admin, { rules: [], fallback: [{ type: "enqueue", group: support }] });
+    const after = await routedVisitor(team);
+    await waitQueued(team, support, after.conversation_id);
+    const routed = (await allEvents(after.conversation_id, team.admin)).filter((e) => e.type === "routed");
+    expect(routed).toEqual([expect.objectContaining({ target: { kind: "group", group: support, priority: 50 } })]);
+  });
+});
+
 describe("explain", () => {
   let team: Team;
   let sales: string;
