@@ -176,8 +176,20 @@ export async function startWranglerDev(options) {
   return target;
 }
 
+/**
+ * Adds a target started some other way (a Node peer: `{ pid, stop() }`, `stop` removing it with
+ * `untrackTarget`) to the set stopAll() and an abrupt exit clean up.
+ */
+export function trackTarget(target) {
+  live.add(target);
+}
+
+export function untrackTarget(target) {
+  live.delete(target);
+}
+
 /** SIGTERM to the whole group, SIGKILL after a grace period; resolves with anything still alive. */
-async function stopGroup(pgid, exitPromise, hasExited) {
+export async function stopGroup(pgid, exitPromise, hasExited) {
   const signal = (sig) => {
     try {
       process.kill(-pgid, sig);
