@@ -320,7 +320,10 @@ async function faultRun(runId) {
         log(`t=${elapsed.toFixed(1)} s: ${f.name}`);
         running.push(
           f.run().then(
-            (r) => injected.push({ at_s: Math.round(elapsed * 10) / 10, fault: f.name, ...r }),
+            (r) => {
+              injected.push({ at_s: Math.round(elapsed * 10) / 10, fault: f.name, ...r });
+              log(`  ${f.name}: ${JSON.stringify(r)}`);
+            },
             (err) => injected.push({ at_s: Math.round(elapsed * 10) / 10, fault: f.name, error: err.message }),
           ),
         );
