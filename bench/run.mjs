@@ -197,6 +197,11 @@ async function manyConversations(kind, target, runId, log) {
   watcher?.start();
   const steps = [];
   try {
+    // One message per conversation first, not measured: it wakes every object (hibernated during
+    // a long setup) so the steps measure steady traffic, not 1,000 cold starts.
+    const warm = await fleet.step({ name: "warm", rate: 250, seconds: opts.conversations / 250, drainMs: 60_000 });
+    log(`many: warm-up, one message per conversation: p99 ${warm.latency_ms.p99?.toFixed(1)} ms, max ${warm.latency_ms.max?.toFixed(1)} ms${warm.complete ? "" : " INCOMPLETE"}`);
+    await sleep(500);
     for (const rate of opts.rates) {
       const step = await measured(target, () => fleet.step({ name: `r${rate}`, rate, seconds: opts.stepSeconds, drainMs: 15_000 }));
       step.client_bound = step.client_cores >= 0.85 || step.achieved_rate < rate * 0.9;
@@ -204,7 +209,7 @@ async function manyConversations(kind, target, runId, log) {
       const l = step.latency_ms;
       log(
         `many @ ${rate} msg/s: sent ${Math.round(step.achieved_rate)}/s, p50 ${l.p50?.toFixed(1)} p99 ${l.p99?.toFixed(1)} ms, ` +
-          `server ${step.server_cores.toFixed(2)} cores, client ${step.client_cores.toFixed(2)} cores${step.complete ? "" : " INCOMPLETE"}${step.client_bound ? " (client-bound)" : ""}`,
+          `server ${step.server_cores.toFixed(2)} cores, client ${step.client_cores.toFixed(2)} cores, other ${step.load?.foreign_cores.toFixed(2) ?? "?"} cores${step.complete ? "" : " INCOMPLETE"}${step.client_bound ? " (client-bound)" : ""}`,
       );
       if (!step.complete || !(l.p99 <= KNEE_P99_MS)) break;
       await sleep(500);
@@ -225,6 +230,7 @@ async function manyConversations(kind, target, runId, log) {
     log(`many: knee ${knee} msg/s; client check ${client.ok ? "ok" : "FAILED"} (${client.acked}/${client.messages} acked, pending ${pending})`);
     return {
       setup_seconds: setupSeconds,
+      warmup: { latency_ms: rounded(warm.latency_ms), complete: warm.complete },
       sockets: fleet.socketCount,
       knee,
       topped_out: steps.length === opts.rates.length && steps.at(-1).complete && steps.at(-1).latency_ms.p99 <= KNEE_P99_MS,
