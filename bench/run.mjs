@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
     targets: { type: "string", default: "ceiling,switchboard,partyserver,socketio" },
     conversations: { type: "string", default: "1000" },
     agents: { type: "string", default: "100" },
-    rates: { type: "string", default: "250,500,1000,1500,2000,3000,4000" },
+    rates: { type: "string", default: "100,250,500,1000,1500,2000,3000,4000" },
     "step-seconds": { type: "string", default: "5" },
     messages: { type: "string", default: "3000" },
     window: { type: "string", default: "64" },
@@ -46,7 +46,7 @@ const { values: args } = parseArgs({
     "fault-rate": { type: "string", default: "200" },
     "fault-seconds": { type: "string", default: "40" },
     "consumer-fail": { type: "string", default: "0.3" },
-    "max-minutes": { type: "string", default: "15" },
+    "max-minutes": { type: "string", default: "20" },
     "no-write": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
@@ -57,7 +57,7 @@ if (args.help) {
   --targets LIST        which of ceiling,switchboard,partyserver,socketio (all)
   --conversations N     concurrent conversations in the many-conversations phase (1000)
   --agents N            agent identities serving them (100: 10 conversations each)
-  --rates LIST          aggregate msg/s steps, ascending; a target stops after its first step over ${KNEE_P99_MS} ms p99 (250,…,4000)
+  --rates LIST          aggregate msg/s steps, ascending; a target stops after its first step over ${KNEE_P99_MS} ms p99 (100,250,…,4000)
   --step-seconds N      seconds per step (5)
   --messages N          single conversation: messages in the throughput phase (3000)
   --window N            single conversation: unacked messages in flight (64)
@@ -69,7 +69,7 @@ if (args.help) {
   --fault-rate N        aggregate msg/s during the fault run (200)
   --fault-seconds N     length of the fault run's traffic (40)
   --consumer-fail S     share of archive batches the consumer fails in the fault run (0.3)
-  --max-minutes N       hard limit for the whole run (15)
+  --max-minutes N       hard limit for the whole run (20)
   --no-write            print only; leave docs/ and bench/results/ alone
   --verbose             echo the servers' output`);
   process.exit(0);

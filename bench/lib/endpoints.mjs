@@ -39,7 +39,7 @@ export async function insertBenchAgents(persistTo, n) {
  * session per agent identity, and each agent takes its conversations (state → serving) so it is a
  * participant. Returns { endpoints, tokens, setupSeconds }.
  */
-export async function switchboardEndpoints(target, n, agents, { concurrency = 20 } = {}) {
+export async function switchboardEndpoints(target, n, agents, { concurrency = 50 } = {}) {
   const started = performance.now();
   const tokens = await pool(agents, 10, async (i) => {
     const session = await httpJson("POST", `${target.base}/api/auth/login`, { workspace: DEMO_SEED.slug, email: benchAgentEmail(i), password: DEMO_SEED.password });
