@@ -63,7 +63,7 @@ if (args.help) {
   --window N            single conversation: unacked messages in flight (64)
   --rate N              single conversation: msg/s in the latency phase (150)
   --latency-messages N  single conversation: messages in the latency phase (1500)
-  --routing "ARGS"      arguments for bench/routing.mjs ("${"--conversations 1000 --agents 100 --capacity 20 --queue-sizes 500"}")
+  --routing="ARGS"      arguments for bench/routing.mjs (note the =) ("${"--conversations 1000 --agents 100 --capacity 20 --queue-sizes 500"}")
   --no-routing          skip the routing burst
   --faults              fault run: Switchboard alone under restarts, evictions, consumer failures, drops
   --fault-rate N        aggregate msg/s during the fault run (200)

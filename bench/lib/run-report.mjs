@@ -40,7 +40,7 @@ function comparisonVerdicts(report) {
     v.push({
       label: `Knee above 1,000 msg/s at ${fmtInt(report.options.conversations)} conversations`,
       verdict: s.many.knee > 1000 ? "PASS" : "MISS",
-      detail: `knee ${fmtInt(s.many.knee)} msg/s${s.many.topped_out ? " (every step passed: the knee is higher)" : ""}`,
+      detail: `knee ${s.many.knee > 0 ? fmtInt(s.many.knee) : `under ${fmtInt(report.options.rates[0])}`} msg/s${s.many.topped_out ? " (every step passed: the knee is higher)" : ""}`,
     });
   }
   if (s && p) {
@@ -66,13 +66,20 @@ function comparisonMarkdown(report, verdicts) {
     const ratios = sb ? others.map((t) => ratio(get(sb), get(t))) : [];
     return [label, ...cells, ...ratios];
   };
+  // A knee of 0 means even the first step was over: shown as "< first step", no ratio.
+  const kneeOf = (t) => (t.many.knee > 0 ? t.many.knee : NaN);
+  const kneeRow = [
+    `Many (${fmtInt(o.conversations)} conversations): knee, msg/s (p99 ≤ 100 ms)`,
+    ...targets.map((t) => (t.many.knee > 0 ? `${fmtInt(t.many.knee)}${t.many.topped_out ? "+" : ""}` : `< ${fmtInt(o.rates[0])}`)),
+    ...(sb ? others.map((t) => ratio(kneeOf(sb), kneeOf(t))) : []),
+  ];
   const headers = ["Metric", ...targets.map((t) => t.title), ...(sb ? others.map((t) => `Switchboard / ${t.kind}`) : [])];
   const rows = [
     metric(`Single conversation: acked msg/s (window ${o.window}, ${fmtInt(o.messages)} msgs)`, (t) => t.single.throughput.acked_per_second, 0),
     metric(`Single: visitor→agent p50 ms (${o.rate} msg/s)`, (t) => t.single.latency.latency_ms.p50, 2),
     metric("Single: visitor→agent p95 ms", (t) => t.single.latency.latency_ms.p95, 2),
     metric("Single: visitor→agent p99 ms", (t) => t.single.latency.latency_ms.p99, 2),
-    metric(`Many (${fmtInt(o.conversations)} conversations): knee, msg/s (p99 ≤ 100 ms)`, (t) => t.many.knee, 0),
+    kneeRow,
     metric("Many: p99 ms at the knee", (t) => t.many.steps.find((s) => s.rate === t.many.knee)?.latency_ms.p99, 1),
     metric("Many: server CPU at the knee, cores", (t) => t.many.steps.find((s) => s.rate === t.many.knee)?.server_cores, 2),
   ];
