@@ -175,7 +175,7 @@ async function singleConversation(kind, target, runId, log) {
 }
 
 async function openFleet(kind, target, runId, { resume = false } = {}) {
-  const fleet = new Fleet({ label: kind, runId, resume });
+  const fleet = new Fleet({ label: kind, runId, resume, volatileSeq: kind === "ceiling" });
   const t0 = performance.now();
   let endpoints;
   let token = null;
@@ -228,6 +228,8 @@ async function manyConversations(kind, target, runId, log) {
     const okSteps = steps.filter((s) => s.complete && s.latency_ms.p99 <= KNEE_P99_MS);
     const knee = okSteps.length ? Math.max(...okSteps.map((s) => s.rate)) : 0;
     log(`many: knee ${knee} msg/s; client check ${client.ok ? "ok" : "FAILED"} (${client.acked}/${client.messages} acked, pending ${pending})`);
+    if (!client.ok) log(`  ${JSON.stringify(client.counts)}\n  ${client.problems.slice(0, 5).join("\n  ")}`);
+    if (reconcile && !reconcile.ok) log(`  reconciliation FAILED ${JSON.stringify(reconcile.counts)}\n  ${reconcile.problems.slice(0, 5).join("\n  ")}`);
     return {
       setup_seconds: setupSeconds,
       warmup: { latency_ms: rounded(warm.latency_ms), complete: warm.complete },

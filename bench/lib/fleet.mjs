@@ -121,15 +121,19 @@ export class Fleet {
    * @param {string} o.label
    * @param {string} o.runId
    * @param {boolean} [o.resume] the target supports last_seq resume and dedup: reconnect on close
+   * @param {boolean} [o.volatileSeq] the target's seq restarts when its object wakes from
+   *   hibernation (the ceiling keeps it in memory only): order is then checked by send order
+   *   alone, and a restart is counted in `seq_restarts`, not as reordering
    */
-  constructor({ label, runId, resume = false }) {
+  constructor({ label, runId, resume = false, volatileSeq = false }) {
     this.label = label;
     this.runId = runId;
     this.resume = resume;
+    this.volatileSeq = volatileSeq;
     this.conversations = [];
     /** client_msg_id → record */
     this.messages = new Map();
-    this.counts = { lost: 0, duplicated: 0, reordered: 0, mismatched: 0, errors: 0, unknown: 0, closed: 0, duplicate_acks: 0, reconnects: 0, resent: 0 };
+    this.counts = { lost: 0, duplicated: 0, reordered: 0, mismatched: 0, errors: 0, unknown: 0, closed: 0, duplicate_acks: 0, reconnects: 0, resent: 0, seq_restarts: 0 };
     this.problems = [];
     this.listener = null;
     this.closing = false;
@@ -206,7 +210,9 @@ export class Fleet {
         rec.deliveries += 1;
         if (rec.deliveries > 1) return this.problem("duplicated", `agent of ${c.id} got ${rec.id} ${rec.deliveries} times`);
         const last = c.agentLog[c.agentLog.length - 1];
-        if (last && (last[0] >= event.seq || this.messages.get(last[1]).index > rec.index)) {
+        const seqBack = last && last[0] >= event.seq;
+        if (seqBack && this.volatileSeq && this.messages.get(last[1]).index < rec.index) this.counts.seq_restarts += 1;
+        else if (last && (seqBack || this.messages.get(last[1]).index > rec.index)) {
           this.problem("reordered", `agent of ${c.id} got ${rec.id} (seq ${event.seq}) after ${last[1]} (seq ${last[0]})`);
         }
         c.agentLog.push([event.seq, rec.id]);
