@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
     targets: { type: "string", default: "ceiling,switchboard,partyserver,socketio" },
     conversations: { type: "string", default: "1000" },
     agents: { type: "string", default: "100" },
-    rates: { type: "string", default: "100,250,500,1000,1500,2000,3000,4000" },
+    rates: { type: "string", default: "250,500,1000,1500,2000,3000,4000" },
     "step-seconds": { type: "string", default: "5" },
     messages: { type: "string", default: "3000" },
     window: { type: "string", default: "64" },
@@ -57,7 +57,7 @@ if (args.help) {
   --targets LIST        which of ceiling,switchboard,partyserver,socketio (all)
   --conversations N     concurrent conversations in the many-conversations phase (1000)
   --agents N            agent identities serving them (100: 10 conversations each)
-  --rates LIST          aggregate msg/s steps, ascending; a target stops after its first step over ${KNEE_P99_MS} ms p99 (100,250,…,4000)
+  --rates LIST          aggregate msg/s steps, ascending; a target stops after its first step over ${KNEE_P99_MS} ms p99 (250,…,4000)
   --step-seconds N      seconds per step (5)
   --messages N          single conversation: messages in the throughput phase (3000)
   --window N            single conversation: unacked messages in flight (64)
