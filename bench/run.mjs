@@ -46,7 +46,7 @@ const { values: args } = parseArgs({
     "fault-rate": { type: "string", default: "200" },
     "fault-seconds": { type: "string", default: "40" },
     "consumer-fail": { type: "string", default: "0.3" },
-    "max-minutes": { type: "string", default: "20" },
+    "max-minutes": { type: "string", default: "30" },
     "no-write": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
@@ -69,7 +69,7 @@ if (args.help) {
   --fault-rate N        aggregate msg/s during the fault run (200)
   --fault-seconds N     length of the fault run's traffic (40)
   --consumer-fail S     share of archive batches the consumer fails in the fault run (0.3)
-  --max-minutes N       hard limit for the whole run (20)
+  --max-minutes N       hard limit for the whole run (30)
   --no-write            print only; leave docs/ and bench/results/ alone
   --verbose             echo the servers' output`);
   process.exit(0);
