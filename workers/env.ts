@@ -16,4 +16,6 @@ export interface Env {
   /** Signs visitor tokens; a secret in production, `.dev.vars` locally. */
   TOKEN_SECRET?: string;
   ENVIRONMENT: string;
+  /** Fault injection for the load harness, development only (workers/faults/config.ts); unset everywhere else. */
+  FAULTS?: string;
 }

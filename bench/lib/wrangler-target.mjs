@@ -94,6 +94,7 @@ export function groupCpuMs(pgid) {
  * @param {Record<string, string>} [options.env] extra environment for wrangler (on top of OFFLINE_ENV)
  * @param {string[]} [options.removeOnStop] more directories to remove once stopped (e.g. a source snapshot)
  * @param {boolean} [options.keepState] keep the temp state dir (with wrangler-dev.log) after stop, for a post-mortem
+ * @param {Record<string, string>} [options.vars] worker vars passed with `--var KEY:VALUE` (e.g. FAULTS for a fault run)
  */
 export async function startWranglerDev(options) {
   const { name, config, healthPath = "/health", readyTimeoutMs = 120_000, verbose = false } = options;
@@ -120,11 +121,11 @@ export async function startWranglerDev(options) {
     "--live-reload=false",
     // "log" is the level that reports reloads ("Reloading local server"), which reloads() counts.
     "--log-level", options.logLevel ?? "log",
+    ...Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const started = performance.now();
   // detached: its own process group, so stop() can signal wrangler and every child at once.
   const env = { ...OFFLINE_ENV, ...(options.devObservability ? {} : { X_LOCAL_OBSERVABILITY: "false" }), ...options.env };
-  const child = spawnWrangler(args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
   let reloads = 0;
   const collect = (stream) => (chunk) => {
     const text = chunk.toString();
@@ -133,20 +134,31 @@ export async function startWranglerDev(options) {
     if (log.length > 2000) log.splice(0, log.length - 2000);
     if (verbose) stream.write(`[${name}] ${text}`);
   };
-  child.stdout.on("data", collect(process.stdout));
-  child.stderr.on("data", collect(process.stderr));
+  let child;
   let exited = null;
-  const exitPromise = new Promise((resolve) =>
-    child.on("exit", (code, signal) => {
-      exited = { code, signal };
-      resolve(exited);
-    }),
-  );
+  let exitPromise;
+  const spawnChild = () => {
+    child = spawnWrangler(args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+    child.stdout.on("data", collect(process.stdout));
+    child.stderr.on("data", collect(process.stderr));
+    exited = null;
+    exitPromise = new Promise((resolve) =>
+      child.on("exit", (code, signal) => {
+        exited = { code, signal };
+        resolve(exited);
+      }),
+    );
+  };
+  spawnChild();
+  /** CPU of processes of groups that were killed by restart(), so cpuMs() keeps counting up. */
+  const priorCpu = {};
 
   const base = `http://${HOST}:${port}`;
   const target = {
     name,
-    pid: child.pid,
+    get pid() {
+      return child.pid;
+    },
     port,
     /** The DevTools inspector wrangler opens for the worker (bench/lib/profiler.mjs). */
     inspectorPort,
@@ -154,10 +166,33 @@ export async function startWranglerDev(options) {
     wsBase: `ws://${HOST}:${port}`,
     persistTo,
     /** CPU ms per process name (workerd, node, esbuild…) since the target started. */
-    cpuMs: () => groupCpuMs(child.pid),
+    cpuMs: () => {
+      const now = groupCpuMs(child.pid);
+      for (const [k, v] of Object.entries(priorCpu)) now[k] = (now[k] ?? 0) + v;
+      return now;
+    },
     output: () => log.join(""),
     /** How often wrangler rebuilt and restarted the worker since it was ready (its sources changed). */
     reloads: () => reloads,
+    /**
+     * A crash and restart (for fault runs): SIGKILL to the whole group, then the same command on
+     * the same port and state dir. Resolves once it answers again, with the milliseconds it was down.
+     */
+    restart: async () => {
+      const t0 = performance.now();
+      for (const [k, v] of Object.entries(groupCpuMs(child.pid))) priorCpu[k] = (priorCpu[k] ?? 0) + v;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      await exitPromise;
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && processesInGroup(child.pid).length > 0) await new Promise((r) => setTimeout(r, 100));
+      spawnChild();
+      await waitForHttp(`${base}${healthPath}`, readyTimeoutMs, () => exited === null);
+      return performance.now() - t0;
+    },
     stop: async () => {
       live.delete(target);
       const leftovers = await stopGroup(child.pid, exitPromise, () => exited !== null);
@@ -178,8 +213,20 @@ export async function startWranglerDev(options) {
   return target;
 }
 
+/**
+ * Adds a target started some other way (a Node peer: `{ pid, stop() }`, `stop` removing it with
+ * `untrackTarget`) to the set stopAll() and an abrupt exit clean up.
+ */
+export function trackTarget(target) {
+  live.add(target);
+}
+
+export function untrackTarget(target) {
+  live.delete(target);
+}
+
 /** SIGTERM to the whole group, SIGKILL after a grace period; resolves with anything still alive. */
-async function stopGroup(pgid, exitPromise, hasExited) {
+export async function stopGroup(pgid, exitPromise, hasExited) {
   const signal = (sig) => {
     try {
       process.kill(-pgid, sig);

@@ -3,6 +3,7 @@ import { conversationStub } from "../stubs.ts";
 import { database } from "../db.ts";
 import { indexUpdates } from "../directory/conversation-index.ts";
 import type { Env } from "../env.ts";
+import { failArchiveBatch } from "../faults/inject.ts";
 
 function retryDelay(attempts: number): number {
   return Math.min(300, 2 ** Math.min(attempts, 8));
@@ -14,6 +15,7 @@ function retryDelay(attempts: number): number {
  * conversation's watermark. A message is acked only after both steps for its conversation.
  */
 export async function consumeArchiveBatches(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  if (failArchiveBatch(batch, env)) return;
   const valid: Array<{ message: Message<unknown>; body: ArchiveBatch }> = [];
   for (const message of batch.messages) {
     const parsed = ArchiveBatch.safeParse(message.body);

@@ -34,6 +34,7 @@ import { route, type RoutingOutcome } from "../routing/router.ts";
 import type { QueueStatus as GroupQueueStatus } from "../skill-group/skill-group-do.ts";
 import { agentStub, groupStub } from "../stubs.ts";
 import { FLUSH_DELAY_MS, flushOutbox } from "./archive-outbox.ts";
+import { evictIfEnabled } from "../faults/inject.ts";
 import { type ConnectionState, Connections } from "./connections.ts";
 import { asSwitchboardError, CALLER_HEADER, type Caller, type Result, toResult } from "./rpc.ts";
 import { type ConversationRecord, ConversationStore, type RoutingRecord } from "./store.ts";
@@ -203,6 +204,9 @@ export class ConversationDO extends DurableObject<Env> {
     if (!record) return null;
     return { head_seq: this.store.headSeq(), handed_seq: record.archive_handed_seq, confirmed_seq: record.archive_confirmed_seq };
   }
+
+  /** The load harness's eviction (workers/faults): a no-op unless FAULTS enables it. */
+  async injectFault(): Promise<void> { evictIfEnabled(this.ctx, this.env); }
 
   // ---- WebSockets -----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { widgetRoutes } from "./routes/widget.ts";
+import { faultRoutes } from "../faults/routes.ts";
 
 export const app = new Hono<AppEnv>()
   .get("/health", (c) => c.json({ ok: true, service: "switchboard", environment: c.env.ENVIRONMENT }))
@@ -14,5 +15,6 @@ export const app = new Hono<AppEnv>()
   .route("/api/conversations", conversationRoutes)
   .route("/api/agent", agentRoutes)
   .route("/api/admin", routingAdminRoutes)
+  .route("/api/_faults", faultRoutes)
   .notFound(notFound)
   .onError(onError);
