@@ -92,6 +92,9 @@ export const conversations = sqliteTable(
     lastMessagePreview: text("last_message_preview"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** The archive's tip: every seq up to here is in R2, and the hash of that last event. */
+    archivedSeq: integer("archived_seq").notNull().default(0),
+    archiveHeadHash: text("archive_head_hash"),
   },
   (t) => [
     index("conversations_workspace_state").on(t.workspaceId, t.state, t.updatedAt),
@@ -153,4 +156,21 @@ export const ruleSetVersions = sqliteTable(
     restoredFrom: integer("restored_from"),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.version] })],
+);
+
+/**
+ * Archive batches the queue gave up on (its dead-letter queue), parked until an operator replays
+ * them: docs/operations.md. Replaying is safe because the archive consumer is idempotent.
+ */
+export const archiveDeadLetters = sqliteTable(
+  "archive_dead_letters",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id"),
+    conversationId: text("conversation_id"),
+    reason: text("reason").notNull(),
+    body: text("body", { mode: "json" }).notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("archive_dead_letters_received").on(t.receivedAt)],
 );

@@ -1,3 +1,4 @@
+import { chainHashes } from "../../src/archive/index.ts";
 import type { ArchiveBatch, ConversationEvent } from "../../src/model/index.ts";
 import type { ConversationStore } from "./store.ts";
 
@@ -30,6 +31,11 @@ export async function flushOutbox(store: ConversationStore, send: SendBatch, now
       const events = texts.map((t) => JSON.parse(t) as ConversationEvent);
       const first = events[0]!;
       const last = events[events.length - 1]!;
+      // The chain is hashed here, not when events are stored: hashing is async and cannot run
+      // inside a storage transaction. Events leave strictly in seq order from the handed hash,
+      // and a re-send starts again from the confirmed one, so every copy carries the same hashes.
+      const prevHash = store.archiveChain().handed_hash;
+      const hashes = await chainHashes(prevHash, events);
       await send({
         kind: "conversation_events",
         workspace_id: record.workspace_id,
@@ -37,9 +43,11 @@ export async function flushOutbox(store: ConversationStore, send: SendBatch, now
         from_seq: first.seq,
         to_seq: last.seq,
         events,
-        snapshot: { state: record.state, head_seq: store.headSeq() },
+        prev_hash: prevHash,
+        hashes,
+        snapshot: { state: record.state, head_seq: store.headSeq(), created_at: record.created_at },
       });
-      store.markHanded(last.seq, now());
+      store.markHanded(last.seq, now(), hashes[hashes.length - 1]!);
     }
   } catch (err) {
     const failures = store.recordArchiveFailure();

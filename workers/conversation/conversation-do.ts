@@ -193,8 +193,8 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   /** The archive consumer's word that everything up to `toSeq` is safely archived. */
-  async confirmArchived(toSeq: number): Promise<void> {
-    this.store.markConfirmed(toSeq);
+  async confirmArchived(toSeq: number, hash: string): Promise<void> {
+    this.store.markConfirmed(toSeq, hash);
   }
 
   /** The archive watermarks, for operators and tests. */

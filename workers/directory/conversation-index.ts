@@ -1,5 +1,7 @@
-import { and, desc, eq, lt, ne, or } from "drizzle-orm";
-import type { ArchiveBatch, ConversationState } from "../../src/model/index.ts";
+import { and, desc, eq, inArray, lt, ne, or } from "drizzle-orm";
+import type { ConversationState } from "../../src/model/index.ts";
+import type { ConversationBatch } from "../archive/batches.ts";
+import type { ArchiveTip } from "../archive/segments.ts";
 import { contentPreview, SwitchboardError } from "../../src/model/index.ts";
 import { type Database, schema } from "../db.ts";
 
@@ -31,28 +33,42 @@ export async function indexNewConversation(
 }
 
 /**
- * Statements that bring index rows up to date with archive batches. A row only moves forward:
- * a redelivered or out-of-order batch, older than what the row has seen, changes nothing.
+ * Statements that bring index rows up to date with what the archive now holds. A row only moves
+ * forward: a redelivered or out-of-order batch, older than what the row has seen, changes nothing.
  *
- * "Older" is decided by the batch's own last seq, not by the snapshot's head: one flush can hand
- * over several batches that share a snapshot, and each of them must still advance the row. A batch
- * that passes the guard ends later than every batch the row has applied, so its last public
+ * "Older" is decided by the archive's tip, the last seq in R2: events beyond it never reach here.
+ * A batch that passes the guard ends later than every batch the row has applied, so its last public
  * message is the newest the row knows of (timestamps are not used: a burst shares a millisecond).
  */
-export function indexUpdates(db: Database, batches: ArchiveBatch[], now = Date.now()) {
-  return batches.map((batch) => {
-    const lastMessage = batch.events.findLast((e) => e.type === "message" && e.visibility === "public");
+export function indexUpdates(db: Database, batches: Array<{ batch: ConversationBatch; tip: ArchiveTip }>, now = Date.now()) {
+  return batches.map(({ batch, tip }) => {
+    const lastMessage = batch.events.findLast((e) => e.event.type === "message" && e.event.visibility === "public")?.event;
+    const lastState = batch.events.findLast((e) => e.event.type === "state_changed")?.event;
     const t = schema.conversations;
     return db
       .update(t)
       .set({
-        state: batch.snapshot.state,
-        lastSeq: batch.to_seq,
+        ...(lastState?.type === "state_changed" ? { state: lastState.to } : {}),
+        lastSeq: tip.seq,
+        archivedSeq: tip.seq,
+        archiveHeadHash: tip.hash,
         updatedAt: now,
         ...(lastMessage?.type === "message" ? { lastMessageAt: lastMessage.at, lastMessagePreview: contentPreview(lastMessage.content) } : {}),
       })
-      .where(and(eq(t.id, batch.conversation_id), eq(t.workspaceId, batch.workspace_id), lt(t.lastSeq, batch.to_seq)));
+      .where(and(eq(t.id, batch.conversation_id), eq(t.workspaceId, batch.workspace_id), lt(t.archivedSeq, tip.seq)));
   });
+}
+
+/** What the index says each conversation's archive holds (the tip), for those it knows. */
+export async function archiveTips(db: Database, workspaceConversations: Array<{ workspace_id: string; conversation_id: string }>) {
+  const t = schema.conversations;
+  const tips = new Map<string, ArchiveTip>();
+  for (let i = 0; i < workspaceConversations.length; i += 90) {
+    const ids = workspaceConversations.slice(i, i + 90).map((c) => c.conversation_id);
+    const rows = await db.select({ id: t.id, workspaceId: t.workspaceId, seq: t.archivedSeq, hash: t.archiveHeadHash }).from(t).where(inArray(t.id, ids));
+    for (const r of rows) tips.set(`${r.workspaceId}/${r.id}`, { seq: r.seq, hash: r.hash });
+  }
+  return tips;
 }
 
 interface Cursor {

@@ -1,0 +1,5 @@
+export * from "./canonical.ts";
+export * from "./chain.ts";
+export * from "./mask.ts";
+export * from "./segment.ts";
+export * from "./verify.ts";
