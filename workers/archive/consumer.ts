@@ -1,12 +1,15 @@
 import { ArchiveBatch } from "../../src/model/index.ts";
 import { conversationStub } from "../stubs.ts";
 import { database } from "../db.ts";
-import { archiveTips, indexUpdates } from "../directory/conversation-index.ts";
+import { applyArchived, archiveTips } from "../directory/conversation-index.ts";
 import type { Env } from "../env.ts";
 import { type ConversationBatch, mergeByConversation } from "./batches.ts";
 import { type ArchiveTip, writeSegments } from "./segments.ts";
 
-/** What every listener receives: per conversation, the events now safely in R2, and the tip. */
+/**
+ * What every listener receives, per conversation: the events newly in R2 (every seq from the
+ * index's previous tip to the new one, in order, with their hashes) and the new tip.
+ */
 export interface ArchivedBatch {
   batch: ConversationBatch;
   tip: ArchiveTip;
@@ -18,11 +21,7 @@ export interface ArchivedBatch {
  * Add a listener (metrics rollups, outbound webhooks) as one line here.
  */
 export const ARCHIVE_LISTENERS: Array<(archived: ArchivedBatch[], env: Env) => Promise<void>> = [
-  async (archived, env) => {
-    const db = database(env.DB);
-    const [first, ...rest] = indexUpdates(db, archived);
-    if (first) await db.batch([first, ...rest]);
-  },
+  (archived, env) => applyArchived(env.DB, archived),
 ];
 
 function retryDelay(attempts: number): number {
@@ -64,11 +63,13 @@ export async function consumeArchiveBatches(batch: MessageBatch<unknown>, env: E
 
   // R2 first, per conversation: one conversation's failure does not hold the others back.
   const archived: ArchivedBatch[] = [];
+  const tipOf = new Map<string, ArchiveTip>();
   await Promise.all(
     [...conversations].map(async ([key, conv]) => {
       try {
-        const tip = await writeSegments(env.ARCHIVE, conv, tips.get(key) ?? { seq: 0, hash: null });
-        if (tip.seq > 0) archived.push({ batch: { ...conv, events: conv.events.filter((e) => e.seq <= tip.seq) }, tip });
+        const { tip, events } = await writeSegments(env.ARCHIVE, conv, tips.get(key) ?? { seq: 0, hash: null });
+        if (tip.seq > 0) tipOf.set(key, tip);
+        if (events.length > 0) archived.push({ batch: { ...conv, events }, tip });
       } catch (err) {
         console.error(`archive segment write for ${key} failed; retrying`, err);
       }
@@ -82,7 +83,6 @@ export async function consumeArchiveBatches(batch: MessageBatch<unknown>, env: E
     return retryAll(valid);
   }
 
-  const tipOf = new Map(archived.map((a) => [`${a.batch.workspace_id}/${a.batch.conversation_id}`, a.tip]));
   const confirmed = new Map<string, boolean>();
   await Promise.all(
     [...tipOf].map(async ([key, tip]) => {

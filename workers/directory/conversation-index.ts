@@ -2,8 +2,9 @@ import { and, desc, eq, inArray, lt, ne, or } from "drizzle-orm";
 import type { ConversationState } from "../../src/model/index.ts";
 import type { ConversationBatch } from "../archive/batches.ts";
 import type { ArchiveTip } from "../archive/segments.ts";
-import { contentPreview, SwitchboardError } from "../../src/model/index.ts";
-import { type Database, schema } from "../db.ts";
+import { SwitchboardError } from "../../src/model/index.ts";
+import { foldIndexFields } from "../../src/archive/index.ts";
+import { type Database, database, schema } from "../db.ts";
 
 /** The visitor's most recent conversation that the index does not yet know as ended. */
 export async function latestOpenConversation(db: Database, workspaceId: string, contactId: string) {
@@ -33,30 +34,77 @@ export async function indexNewConversation(
 }
 
 /**
- * Statements that bring index rows up to date with what the archive now holds. A row only moves
- * forward: a redelivered or out-of-order batch, older than what the row has seen, changes nothing.
- *
- * "Older" is decided by the archive's tip, the last seq in R2: events beyond it never reach here.
- * A batch that passes the guard ends later than every batch the row has applied, so its last public
- * message is the newest the row knows of (timestamps are not used: a burst shares a millisecond).
+ * Brings index rows up to date with what the archive now holds, in one D1 batch. Each row folds
+ * the events after its own `archived_seq` (src/archive/index-fields.ts) and is updated only if
+ * that is still its `archived_seq` (compare-and-set), so an event is applied once even when
+ * deliveries overlap or race; a lost race throws and the delivery is retried. Message texts and
+ * staff are inserted or ignored, so repeating them changes nothing.
  */
-export function indexUpdates(db: Database, batches: Array<{ batch: ConversationBatch; tip: ArchiveTip }>, now = Date.now()) {
-  return batches.map(({ batch, tip }) => {
-    const lastMessage = batch.events.findLast((e) => e.event.type === "message" && e.event.visibility === "public")?.event;
-    const lastState = batch.events.findLast((e) => e.event.type === "state_changed")?.event;
-    const t = schema.conversations;
-    return db
-      .update(t)
-      .set({
-        ...(lastState?.type === "state_changed" ? { state: lastState.to } : {}),
-        lastSeq: tip.seq,
-        archivedSeq: tip.seq,
-        archiveHeadHash: tip.hash,
-        updatedAt: now,
-        ...(lastMessage?.type === "message" ? { lastMessageAt: lastMessage.at, lastMessagePreview: contentPreview(lastMessage.content) } : {}),
-      })
-      .where(and(eq(t.id, batch.conversation_id), eq(t.workspaceId, batch.workspace_id), lt(t.archivedSeq, tip.seq)));
-  });
+export async function applyArchived(d1: D1Database, archived: Array<{ batch: ConversationBatch; tip: ArchiveTip }>, now = Date.now()) {
+  if (archived.length === 0) return;
+  const db = database(d1);
+  const t = schema.conversations;
+  const rows = new Map<string, typeof t.$inferSelect>();
+  for (let i = 0; i < archived.length; i += 90) {
+    const ids = archived.slice(i, i + 90).map((a) => a.batch.conversation_id);
+    for (const r of await db.select().from(t).where(inArray(t.id, ids))) rows.set(`${r.workspaceId}/${r.id}`, r);
+  }
+  // Raw D1 statements: drizzle cannot batch its `sql` template with the update.
+  const statements: D1PreparedStatement[] = [];
+  const prepare = (q: { sql: string; params: unknown[] }) => d1.prepare(q.sql).bind(...q.params);
+  const guarded: string[] = [];
+  for (const { batch, tip } of archived) {
+    const row = rows.get(`${batch.workspace_id}/${batch.conversation_id}`);
+    if (!row || row.archivedSeq >= tip.seq) continue;
+    const events = batch.events.filter((e) => e.seq > row.archivedSeq && e.seq <= tip.seq).map((e) => e.event);
+    const { fields, staff, texts } = foldIndexFields(
+      {
+        state: row.state,
+        groupId: row.groupId,
+        ownerId: row.ownerId,
+        tags: row.tags,
+        endedAt: row.endedAt,
+        lastMessageAt: row.lastMessageAt,
+        lastMessagePreview: row.lastMessagePreview,
+      },
+      events,
+    );
+    guarded.push(batch.conversation_id);
+    statements.push(
+      prepare(
+        db
+          .update(t)
+          .set({ ...fields, lastSeq: Math.max(row.lastSeq, tip.seq), archivedSeq: tip.seq, archiveHeadHash: tip.hash, updatedAt: now })
+          .where(and(eq(t.id, row.id), eq(t.workspaceId, row.workspaceId), eq(t.archivedSeq, row.archivedSeq)))
+          .returning({ id: t.id })
+          .toSQL(),
+      ),
+    );
+    // One statement per conversation whatever the number of messages: the rows travel as JSON.
+    if (texts.length > 0) {
+      statements.push(
+        d1
+          .prepare(
+            `INSERT OR IGNORE INTO message_texts (workspace_id, conversation_id, seq, at, sender_role, sender_id, visibility, text)
+             SELECT ?1, ?2, value ->> '$.seq', value ->> '$.at', value ->> '$.senderRole', value ->> '$.senderId', value ->> '$.visibility', value ->> '$.text'
+             FROM json_each(?3)`,
+          )
+          .bind(row.workspaceId, row.id, JSON.stringify(texts)),
+      );
+    }
+    if (staff.length > 0) {
+      statements.push(
+        d1
+          .prepare("INSERT OR IGNORE INTO conversation_agents (workspace_id, conversation_id, user_id) SELECT ?1, ?2, value FROM json_each(?3)")
+          .bind(row.workspaceId, row.id, JSON.stringify(staff)),
+      );
+    }
+  }
+  if (statements.length === 0) return;
+  const results = await d1.batch<{ id?: string }>(statements);
+  const updated = new Set(results.flatMap((r) => r.results.map((x) => x.id)));
+  const lost = guarded.filter((id) => !updated.has(id));
+  if (lost.length > 0) throw new Error(`conversation index moved on concurrently for ${lost.join(", ")}; retrying`);
 }
 
 /** What the index says each conversation's archive holds (the tip), for those it knows. */
