@@ -50,6 +50,11 @@ export function foldIndexFields(current: IndexFields, events: readonly Conversat
       case "state_changed":
         fields.state = e.to;
         fields.endedAt = e.to === "ended" ? e.at : null;
+        // A staff member who moves it to serving claims it (the conversation service does the same).
+        if (e.to === "serving" && (e.by.role === "agent" || e.by.role === "supervisor")) {
+          fields.ownerId = e.by.id;
+          staff.add(e.by.id);
+        }
         break;
       case "routed":
         if (e.target.kind === "group") fields.groupId = e.target.group;

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { chainHashes, conversationPrefix, GENESIS_HASH, type SegmentLine } from "../../src/archive/index.ts";
-import { type ArchiveBatch, type ConversationEvent, newId } from "../../src/model/index.ts";
+import { type ArchiveBatch, type ConversationEvent, type NewEvent, newId } from "../../src/model/index.ts";
 import { consumeArchiveBatches } from "../../workers/archive/consumer.ts";
 import { database, schema } from "../../workers/db.ts";
 import { conversationObject, waitUntil } from "./api.ts";
@@ -93,6 +93,68 @@ export async function syntheticConversation(workspaceId: string, messages: numbe
     snapshot: { state: "queued", head_seq: events.length, created_at: createdAt },
   });
   return { conversationId, contactId, createdAt, events, hashes, batch };
+}
+
+export interface StoryOptions {
+  channel?: "web" | "wechat" | "email" | "app";
+  tags?: string[];
+  groupId?: string;
+  agentId?: string;
+  /** Messages in order: the visitor's unless prefixed "agent:" or "note:" (an internal note). */
+  messages: string[];
+  ended?: boolean;
+  createdAt?: number;
+  /** A phone identity for the contact (unique within the workspace). */
+  phone?: string;
+}
+
+/**
+ * A whole conversation told as events — started, routed to a group, assigned, its messages, ended —
+ * and archived through the consumer: the index and R2 then hold exactly what a test asks for.
+ */
+export async function archiveStory(workspaceId: string, o: StoryOptions) {
+  const conversationId = newId("conversation");
+  const contactId = newId("contact");
+  const createdAt = o.createdAt ?? Date.now();
+  const channel = o.channel ?? "web";
+  const db = database(env.DB);
+  await db.batch([
+    db.insert(schema.contacts).values({ id: contactId, workspaceId, name: "Li Lei", email: "li.lei@example.com", createdAt, updatedAt: createdAt }),
+    db.insert(schema.conversations).values({ id: conversationId, workspaceId, contactId, channel, state: "queued", lastSeq: 1, createdAt, updatedAt: createdAt }),
+  ]);
+  if (o.phone) await db.insert(schema.contactIdentities).values({ workspaceId, kind: "phone", value: o.phone, contactId, createdAt });
+  const contact = { role: "visitor" as const, id: contactId, name: "Li Lei" };
+  const agent = { role: "agent" as const, id: o.agentId ?? "us_none", name: "Agent" };
+  const drafts: NewEvent[] = [
+    { type: "conversation_started", visibility: "public", workspace_id: workspaceId, conversation_id: conversationId, contact, context: { channel, ...(o.tags ? { tags: o.tags } : {}) } },
+  ];
+  if (o.groupId) drafts.push({ type: "routed", visibility: "internal", version: null, decided_by: null, target: { kind: "group", group: o.groupId, priority: 50 }, intent: "none" });
+  if (o.agentId) {
+    drafts.push({ type: "assigned", visibility: "internal", agent, group_id: o.groupId ?? null, queue_wait_ms: 10 });
+    drafts.push({ type: "state_changed", visibility: "public", from: "queued", to: "serving", by: { role: "system", id: "system" } });
+  }
+  o.messages.forEach((m, i) => {
+    const [sender, visibility, text] = m.startsWith("agent:") ? [agent, "public", m.slice(6)] : m.startsWith("note:") ? [agent, "internal", m.slice(5)] : [contact, "public", m];
+    drafts.push({ type: "message", visibility: visibility as "public", server_msg_id: newId("message"), client_msg_id: `c${i}`, sender, content: { kind: "text", text } });
+  });
+  if (o.ended) drafts.push({ type: "state_changed", visibility: "public", from: o.agentId ? "serving" : "queued", to: "ended", by: agent });
+  const events = drafts.map((d, i) => ({ ...d, seq: i + 1, at: createdAt + i }) as ConversationEvent);
+  const hashes = await chainHashes(GENESIS_HASH, events);
+  const result = await deliver([
+    {
+      kind: "conversation_events",
+      workspace_id: workspaceId,
+      conversation_id: conversationId,
+      from_seq: 1,
+      to_seq: events.length,
+      events,
+      prev_hash: GENESIS_HASH,
+      hashes,
+      snapshot: { state: o.ended ? "ended" : "serving", head_seq: events.length, created_at: createdAt },
+    } satisfies ArchiveBatch,
+  ]);
+  if (result.acked !== 1) throw new Error(`the story of ${conversationId} was not archived: ${JSON.stringify(result)}`);
+  return { conversationId, contactId, createdAt, events };
 }
 
 let delivery = 0;

@@ -1,5 +1,5 @@
-import { and, desc, eq, inArray, lt, ne, or } from "drizzle-orm";
-import type { ConversationState } from "../../src/model/index.ts";
+import { and, desc, eq, gte, inArray, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import type { ConversationFilters, ConversationState } from "../../src/model/index.ts";
 import type { ConversationBatch } from "../archive/batches.ts";
 import type { ArchiveTip } from "../archive/segments.ts";
 import { SwitchboardError } from "../../src/model/index.ts";
@@ -134,42 +134,100 @@ function decodeCursor(cursor: string): Cursor {
   throw new SwitchboardError("invalid_request", "the cursor is not one this API returned");
 }
 
-/** Newest-updated first, with a cursor that stays stable while rows change. */
-export async function listConversations(
+/** `%`, `_` and `\` taken literally in a LIKE pattern (with ESCAPE '\'). */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Full text: every word must occur in one of the conversation's messages. Words of three
+ * characters or more go through the FTS5 trigram index (as quoted phrases, so nothing in them is
+ * FTS syntax); shorter ones (two-character Chinese words like 退款) cannot, and are matched with
+ * LIKE over the messages the other conditions leave.
+ */
+function fullText(workspaceId: string, q: string): SQL {
+  const words = [...new Set(q.split(/\s+/).filter(Boolean))].slice(0, 10);
+  const long = words.filter((w) => [...w].length >= 3);
+  const short = words.filter((w) => [...w].length < 3);
+  const conditions: SQL[] = [sql`m.workspace_id = ${workspaceId}`];
+  if (long.length > 0) {
+    const match = long.map((w) => `"${w.replaceAll('"', '""')}"`).join(" ");
+    conditions.push(sql`m.rowid IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ${match})`);
+  }
+  for (const w of short) conditions.push(sql`m.text LIKE ${`%${likeLiteral(w)}%`} ESCAPE '\\'`);
+  return sql`${schema.conversations.id} IN (SELECT m.conversation_id FROM message_texts m WHERE ${sql.join(conditions, sql` AND `)})`;
+}
+
+/** The SQL conditions for a set of filters, always within one workspace. */
+function filterConditions(workspaceId: string, f: ConversationFilters): Array<SQL | undefined> {
+  const t = schema.conversations;
+  return [
+    eq(t.workspaceId, workspaceId),
+    f.id ? eq(t.id, f.id) : undefined,
+    f.state ? eq(t.state, f.state) : undefined,
+    f.channel ? eq(t.channel, f.channel) : undefined,
+    f.group_id ? eq(t.groupId, f.group_id) : undefined,
+    f.owner_id ? eq(t.ownerId, f.owner_id) : undefined,
+    f.contact_id ? eq(t.contactId, f.contact_id) : undefined,
+    f.from !== undefined ? gte(t.createdAt, f.from) : undefined,
+    f.to !== undefined ? lt(t.createdAt, f.to) : undefined,
+    f.tag ? sql`EXISTS (SELECT 1 FROM json_each(${t.tags}) WHERE value = ${f.tag})` : undefined,
+    f.agent_id
+      ? sql`EXISTS (SELECT 1 FROM conversation_agents a WHERE a.conversation_id = ${t.id} AND a.workspace_id = ${workspaceId} AND a.user_id = ${f.agent_id})`
+      : undefined,
+    f.q ? fullText(workspaceId, f.q) : undefined,
+  ];
+}
+
+export type ConversationRow = typeof schema.conversations.$inferSelect;
+
+export function summaryOf(r: ConversationRow) {
+  return {
+    id: r.id,
+    workspace_id: r.workspaceId,
+    contact_id: r.contactId,
+    channel: r.channel,
+    state: r.state,
+    last_seq: r.lastSeq,
+    last_message_at: r.lastMessageAt,
+    last_message_preview: r.lastMessagePreview,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    group_id: r.groupId,
+    owner_id: r.ownerId,
+    tags: r.tags,
+    ended_at: r.endedAt,
+  };
+}
+
+/**
+ * Conversations matching the filters, a page at a time with a cursor that stays stable while rows
+ * change: newest-updated first (the inbox) or newest-started first (the audit search).
+ */
+export async function findConversations(
   db: Database,
   workspaceId: string,
-  query: { state?: ConversationState | undefined; limit: number; cursor?: string | undefined },
+  query: ConversationFilters & { limit: number; cursor?: string | undefined },
+  order: "updated" | "created" = "updated",
 ) {
   const t = schema.conversations;
+  const key = order === "updated" ? t.updatedAt : t.createdAt;
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   const rows = await db
     .select()
     .from(t)
-    .where(
-      and(
-        eq(t.workspaceId, workspaceId),
-        query.state ? eq(t.state, query.state) : undefined,
-        after ? or(lt(t.updatedAt, after.u), and(eq(t.updatedAt, after.u), lt(t.id, after.id))) : undefined,
-      ),
-    )
-    .orderBy(desc(t.updatedAt), desc(t.id))
+    .where(and(...filterConditions(workspaceId, query), after ? or(lt(key, after.u), and(eq(key, after.u), lt(t.id, after.id))) : undefined))
+    .orderBy(desc(key), desc(t.id))
     .limit(query.limit + 1);
   const more = rows.length > query.limit;
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
-  return {
-    items: page.map((r) => ({
-      id: r.id,
-      workspace_id: r.workspaceId,
-      contact_id: r.contactId,
-      channel: r.channel,
-      state: r.state,
-      last_seq: r.lastSeq,
-      last_message_at: r.lastMessageAt,
-      last_message_preview: r.lastMessagePreview,
-      created_at: r.createdAt,
-      updated_at: r.updatedAt,
-    })),
-    next_cursor: more && last ? btoa(JSON.stringify({ u: last.updatedAt, id: last.id } satisfies Cursor)) : null,
-  };
+  const u = last ? (order === "updated" ? last.updatedAt : last.createdAt) : 0;
+  return { rows: page, next_cursor: more && last ? btoa(JSON.stringify({ u, id: last.id } satisfies Cursor)) : null };
+}
+
+/** The inbox list: `GET /api/conversations`. */
+export async function listConversations(db: Database, workspaceId: string, query: ConversationFilters & { limit: number; cursor?: string | undefined }) {
+  const { rows, next_cursor } = await findConversations(db, workspaceId, query, "updated");
+  return { items: rows.map(summaryOf), next_cursor };
 }
