@@ -39,7 +39,10 @@ describe("archive verification", () => {
     const visitor = await newVisitor(team);
     for (const i of range(1, 3)) await json(await postMessage(visitor.conversation_id, visitor.token, `v${i}`, `question ${i}`), 201);
     const status = await waitForArchive(team.workspaceId, visitor.conversation_id);
-    expect(await verify(visitor.conversation_id)).toMatchObject({ ok: true, problems: [], archived_seq: status.head_seq, last_seq: status.head_seq });
+    const report = await verify(visitor.conversation_id);
+    expect(report).toMatchObject({ ok: true, problems: [], archived_seq: status.head_seq, last_seq: status.head_seq });
+    expect(report.objects[0]).toMatchObject({ from_seq: 1, size: expect.any(Number), uploaded_at: expect.any(Number) });
+    expect(report.objects.at(-1).to_seq).toBe(status.head_seq);
   });
 
   it("names the seq and object of an event whose text was altered", async () => {

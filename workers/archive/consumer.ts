@@ -4,6 +4,7 @@ import { database } from "../db.ts";
 import { applyArchived, archiveTips } from "../directory/conversation-index.ts";
 import type { Env } from "../env.ts";
 import { type ConversationBatch, mergeByConversation } from "./batches.ts";
+import { countingD1 } from "./d1-counter.ts";
 import { type ArchiveTip, writeSegments } from "./segments.ts";
 
 /**
@@ -34,7 +35,19 @@ function retryDelay(attempts: number): number {
  * only moves forward, a confirmation only raises the conversation's watermark. A message is acked
  * only when everything it carried is in R2, every listener ran, and its conversation confirmed.
  */
-export async function consumeArchiveBatches(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function consumeArchiveBatches(batch: MessageBatch<unknown>, rawEnv: Env): Promise<void> {
+  const d1 = countingD1(rawEnv.DB);
+  const env: Env = { ...rawEnv, DB: d1.db };
+  const stats = { segments: 0, events: 0 };
+  try {
+    await consume(batch, env, stats);
+  } finally {
+    // One line per delivery: what it cost (bench:archive sums these).
+    console.log(`archive delivery: ${batch.messages.length} messages, ${stats.events} events archived, ${stats.segments} segments written, ${d1.count()} D1 statements`);
+  }
+}
+
+async function consume(batch: MessageBatch<unknown>, env: Env, stats: { segments: number; events: number }): Promise<void> {
   const valid: Array<{ message: Message<unknown>; parsed: ArchiveBatch; raw: ArchiveBatch }> = [];
   for (const message of batch.messages) {
     const parsed = ArchiveBatch.safeParse(message.body);
@@ -67,7 +80,9 @@ export async function consumeArchiveBatches(batch: MessageBatch<unknown>, env: E
   await Promise.all(
     [...conversations].map(async ([key, conv]) => {
       try {
-        const { tip, events } = await writeSegments(env.ARCHIVE, conv, tips.get(key) ?? { seq: 0, hash: null });
+        const { tip, events, written } = await writeSegments(env.ARCHIVE, conv, tips.get(key) ?? { seq: 0, hash: null });
+        stats.segments += written;
+        stats.events += events.length;
         if (tip.seq > 0) tipOf.set(key, tip);
         if (events.length > 0) archived.push({ batch: { ...conv, events }, tip });
       } catch (err) {

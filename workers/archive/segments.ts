@@ -27,11 +27,12 @@ function parseLines(text: string): ChainedEvent[] {
  *
  * `known` is the tip the index last recorded: never ahead of R2, possibly behind it.
  */
-export async function writeSegments(bucket: R2Bucket, batch: ConversationBatch, known: ArchiveTip): Promise<{ tip: ArchiveTip; events: ChainedEvent[] }> {
+export async function writeSegments(bucket: R2Bucket, batch: ConversationBatch, known: ArchiveTip): Promise<{ tip: ArchiveTip; events: ChainedEvent[]; written: number }> {
   const prefix = conversationPrefix(batch.workspace_id, batch.conversation_id, batch.created_at);
   const bySeq = new Map(batch.events.map((e) => [e.seq, e]));
   const last = batch.events[batch.events.length - 1]?.seq ?? 0;
   const events: ChainedEvent[] = [];
+  let written = 0;
   let tip = known;
   while (tip.seq < last) {
     const next = tip.seq + 1;
@@ -40,12 +41,13 @@ export async function writeSegments(bucket: R2Bucket, batch: ConversationBatch, 
     for (let seq = next; bySeq.has(seq); seq++) run.push(bySeq.get(seq)!);
     if (run.length > 0) {
       const end = run[run.length - 1]!;
-      const written = await bucket.put(key, segmentBody(run), {
+      const created = await bucket.put(key, segmentBody(run), {
         onlyIf: { etagDoesNotMatch: "*" },
         httpMetadata: { contentType: "application/x-ndjson" },
         customMetadata: segmentMeta({ from_seq: next, to_seq: end.seq, last_hash: end.hash }),
       });
-      if (written) {
+      if (created) {
+        written++;
         events.push(...run);
         tip = { seq: end.seq, hash: end.hash };
         continue;
@@ -66,5 +68,5 @@ export async function writeSegments(bucket: R2Bucket, batch: ConversationBatch, 
     events.push(...covered);
     tip = { seq: meta.to_seq, hash: meta.last_hash };
   }
-  return { tip, events };
+  return { tip, events, written };
 }

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, or } from "drizzle-orm";
-import { conversationPrefix, type StoredSegment, verifySegments, type VerifyReport } from "../../src/archive/index.ts";
+import { conversationPrefix, readSegmentMeta, type StoredSegment, verifySegments, type VerifyReport } from "../../src/archive/index.ts";
 import { SwitchboardError } from "../../src/model/index.ts";
 import { type Database, schema } from "../db.ts";
 
@@ -10,10 +10,18 @@ export interface ConversationVerifyReport extends VerifyReport {
   conversation_id: string;
   /** What the index says is archived: verification checks R2 holds exactly that. */
   archived_seq: number;
+  /** Every object under the conversation's prefix: its key, size, when R2 stored it, and the range its metadata claims. */
+  objects: Array<{ key: string; size: number; uploaded_at: number; from_seq: number | null; to_seq: number | null }>;
+}
+
+export interface ReadSegment extends StoredSegment {
+  size: number;
+  uploaded: number;
+  meta: Record<string, string>;
 }
 
 /** All of a conversation's segments, read back from R2 in key order. */
-export async function readSegments(bucket: R2Bucket, prefix: string): Promise<StoredSegment[]> {
+export async function readSegments(bucket: R2Bucket, prefix: string): Promise<ReadSegment[]> {
   const keys: string[] = [];
   let cursor: string | undefined;
   do {
@@ -22,18 +30,23 @@ export async function readSegments(bucket: R2Bucket, prefix: string): Promise<St
     cursor = page.truncated ? page.cursor : undefined;
     if (keys.length > MAX_SEGMENTS) throw new SwitchboardError("invalid_request", `more than ${MAX_SEGMENTS} segments under ${prefix}`);
   } while (cursor);
-  return Promise.all(
+  const read = await Promise.all(
     keys.map(async (key) => {
       const object = await bucket.get(key);
-      return { key, text: object ? await object.text() : "" };
+      return object ? { key, text: await object.text(), size: object.size, uploaded: object.uploaded.getTime(), meta: object.customMetadata ?? {} } : null;
     }),
   );
+  return read.filter((s) => s !== null);
 }
 
 async function verifyRow(bucket: R2Bucket, row: typeof schema.conversations.$inferSelect): Promise<ConversationVerifyReport> {
   const segments = await readSegments(bucket, conversationPrefix(row.workspaceId, row.id, row.createdAt));
   const report = await verifySegments(segments, { seq: row.archivedSeq, hash: row.archiveHeadHash });
-  return { conversation_id: row.id, archived_seq: row.archivedSeq, ...report };
+  const objects = segments.map((s) => {
+    const meta = readSegmentMeta(s.meta);
+    return { key: s.key, size: s.size, uploaded_at: s.uploaded, from_seq: meta?.from_seq ?? null, to_seq: meta?.to_seq ?? null };
+  });
+  return { conversation_id: row.id, archived_seq: row.archivedSeq, ...report, objects };
 }
 
 export async function verifyConversation(db: Database, bucket: R2Bucket, workspaceId: string, conversationId: string) {
