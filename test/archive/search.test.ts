@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { conversationPrefix } from "../../src/archive/index.ts";
 import { call, json, postMessage } from "../support/api.ts";
 import { archiveStory, waitForArchive } from "../support/archive.ts";
 import { createTeam, newVisitor, type Team, userId } from "../support/fixture.ts";
@@ -120,6 +122,23 @@ describe("transcripts", () => {
     expect(t.contact).toMatchObject({ email: "l***@example.com", identities: [{ kind: "phone", value: "+86138****8000" }] });
     const raw = await call(`/api/archive/conversations/${refund.conversationId}?raw=true`, { token: team.supervisor });
     expect(raw.status).toBe(403);
+  });
+});
+
+describe("contact data in the archive", () => {
+  it("keeps the contact's data as it stood when the conversation ended, next to its segments", async () => {
+    const prefix = conversationPrefix(team.workspaceId, refund.conversationId, refund.createdAt);
+    const listed = await env.ARCHIVE.list({ prefix: `${prefix}contact-` });
+    expect(listed.objects.map((o) => o.key)).toEqual([`${prefix}contact-000000000008.json`]);
+    const snapshot = JSON.parse(await (await env.ARCHIVE.get(listed.objects[0]!.key))!.text());
+    expect(snapshot).toEqual({
+      conversation_id: refund.conversationId,
+      ended_seq: 8,
+      at: T0 + 7,
+      contact: { id: refund.contactId, name: "Li Lei", email: "li.lei@example.com", identities: [{ kind: "phone", value: "+8613800138000" }] },
+    });
+    const report = await json(await call(`/api/archive/conversations/${refund.conversationId}/verify`, { token: team.admin }), 200);
+    expect(report).toMatchObject({ ok: true, segments: 1 });
   });
 });
 

@@ -4,6 +4,7 @@ import { database } from "../db.ts";
 import { applyArchived, archiveTips } from "../directory/conversation-index.ts";
 import type { Env } from "../env.ts";
 import { type ConversationBatch, mergeByConversation } from "./batches.ts";
+import { archiveContactSnapshots } from "./contact-snapshots.ts";
 import { countingD1 } from "./d1-counter.ts";
 import { type ArchiveTip, writeSegments } from "./segments.ts";
 
@@ -23,6 +24,7 @@ export interface ArchivedBatch {
  */
 export const ARCHIVE_LISTENERS: Array<(archived: ArchivedBatch[], env: Env) => Promise<void>> = [
   (archived, env) => applyArchived(env.DB, archived),
+  archiveContactSnapshots,
 ];
 
 function retryDelay(attempts: number): number {

@@ -26,7 +26,8 @@ export async function readSegments(bucket: R2Bucket, prefix: string): Promise<Re
   let cursor: string | undefined;
   do {
     const page = await bucket.list({ prefix, ...(cursor ? { cursor } : {}) });
-    keys.push(...page.objects.map((o) => o.key));
+    // Segments only: contact snapshots (…/contact-*.json) share the prefix.
+    keys.push(...page.objects.map((o) => o.key).filter((k) => k.endsWith(".ndjson")));
     cursor = page.truncated ? page.cursor : undefined;
     if (keys.length > MAX_SEGMENTS) throw new SwitchboardError("invalid_request", `more than ${MAX_SEGMENTS} segments under ${prefix}`);
   } while (cursor);
