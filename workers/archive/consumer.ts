@@ -18,14 +18,12 @@ export interface ArchivedBatch {
 }
 
 /**
- * Steps that run after R2 holds the events, in order; the DO's watermark is confirmed only when all
- * succeeded. Each must be idempotent: a batch can arrive again, whole or in part, at any time.
+ * Steps that run after R2 holds the events, in order, before the index commits the new tip; the
+ * DO's watermark is confirmed only when all succeeded. Each must be idempotent: when one fails the
+ * whole delivery is retried and every listener gets the same events again.
  * Add a listener (metrics rollups, outbound webhooks) as one line here.
  */
-export const ARCHIVE_LISTENERS: Array<(archived: ArchivedBatch[], env: Env) => Promise<void>> = [
-  (archived, env) => applyArchived(env.DB, archived),
-  archiveContactSnapshots,
-];
+export const ARCHIVE_LISTENERS: Array<(archived: ArchivedBatch[], env: Env) => Promise<void>> = [archiveContactSnapshots];
 
 function retryDelay(attempts: number): number {
   return Math.min(300, 2 ** Math.min(attempts, 8));
@@ -95,6 +93,9 @@ async function consume(batch: MessageBatch<unknown>, env: Env, stats: { segments
 
   try {
     for (const listener of ARCHIVE_LISTENERS) await listener(archived, env);
+    // Last: the index records the new tip, from which the next delivery decides what is new. Were
+    // it earlier, a listener failing after it would not be handed these events on the retry.
+    await applyArchived(env.DB, archived);
   } catch (err) {
     console.error("an archive listener failed; retrying batch", err);
     return retryAll(valid);
