@@ -167,7 +167,9 @@ function markdown(r) {
   const pass = (ok) => (ok ? "pass" : "**miss**");
   const lagOk = r.lag_ms.p99 <= TARGETS.lagP99Ms;
   const objOk = r.events_per_object >= TARGETS.eventsPerObject;
-  return `### bench:archive — ${r.options.conversations} conversations × ${r.options.messages} messages, pace ${r.options.pace}
+  return `## Archive: ${fmtInt(r.options.conversations)} conversations × ${r.options.messages} messages (pace: ${r.options.pace})
+
+\`npm run bench:archive\`. The issue's size is 1,000 × 50; a smaller run says so in the heading.
 
 Run ${r.run_at} on ${r.source.commit ?? "?"}${r.source.dirty ? " (with uncommitted changes)" : ""}. **Machine.** ${machineLine(r.machine)}.
 Messages were posted over the HTTP fallback, ${r.options.concurrency} conversations at a time, ${r.options.pace === "burst" ? "each conversation's messages all at once (pace: burst)" : "one message at a time each (pace: chat)"}
