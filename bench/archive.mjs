@@ -90,12 +90,22 @@ async function measure(opts) {
       password: DEMO_SEED.password,
     });
     const sent = performance.now();
+    let retries = 0;
     /** Per conversation: the acks of its messages ({seq, at}). */
     const convs = await pool(opts.conversations, opts.concurrency, async (i) => {
       const s = await httpJson("POST", `${target.base}/api/widget/sessions`, { widget_key: DEMO_SEED.widgetKey });
       const post = async (m) => {
-        const ack = await httpJson("POST", `${target.base}/api/conversations/${s.conversation_id}/messages`, { client_msg_id: `b${i}-${m}`, content: { kind: "text", text: `bench message ${m} of conversation ${i}: 我想查询订单` } }, { token: s.token });
-        return { seq: ack.seq, at: ack.at };
+        const body = { client_msg_id: `b${i}-${m}`, content: { kind: "text", text: `bench message ${m} of conversation ${i}: 我想查询订单` } };
+        // A timed-out POST is re-sent with the same client_msg_id, as a client would: it is stored once.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const ack = await httpJson("POST", `${target.base}/api/conversations/${s.conversation_id}/messages`, body, { token: s.token, timeoutMs: 60_000 });
+            return { seq: ack.seq, at: ack.at };
+          } catch (err) {
+            if (attempt >= 3) throw err;
+            retries++;
+          }
+        }
       };
       let acks = [];
       if (opts.pace === "burst") acks = await Promise.all(Array.from({ length: opts.messages }, (_, m) => post(m)));
@@ -147,6 +157,7 @@ async function measure(opts) {
       options: opts,
       messages: messageCount,
       send_seconds: rounded({ v: sendSeconds }, 1).v,
+      post_retries: retries,
       events,
       lag_ms: rounded(summarize(lags), 0),
       lag_samples: lags.length,
