@@ -92,9 +92,22 @@ export const conversations = sqliteTable(
     lastMessagePreview: text("last_message_preview"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** The archive's tip: every seq up to here is in R2, and the hash of that last event. */
+    archivedSeq: integer("archived_seq").notNull().default(0),
+    archiveHeadHash: text("archive_head_hash"),
+    /** The skill group it is (or was last) queued in. */
+    groupId: text("group_id"),
+    /** The agent last assigned: its serving agent while `state` is serving, then who served it last. */
+    ownerId: text("owner_id"),
+    /** The context's tags, a JSON array. */
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default([]),
+    endedAt: integer("ended_at"),
   },
   (t) => [
     index("conversations_workspace_state").on(t.workspaceId, t.state, t.updatedAt),
+    index("conversations_workspace_owner").on(t.workspaceId, t.ownerId, t.updatedAt),
+    index("conversations_workspace_group").on(t.workspaceId, t.groupId, t.updatedAt),
+    index("conversations_workspace_created").on(t.workspaceId, t.createdAt),
     index("conversations_workspace_updated").on(t.workspaceId, t.updatedAt),
     index("conversations_contact").on(t.workspaceId, t.contactId, t.createdAt),
   ],
@@ -153,4 +166,71 @@ export const ruleSetVersions = sqliteTable(
     restoredFrom: integer("restored_from"),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.version] })],
+);
+
+/**
+ * Archive batches the queue gave up on (its dead-letter queue), parked until an operator replays
+ * them: docs/operations.md. Replaying is safe because the archive consumer is idempotent.
+ */
+export const archiveDeadLetters = sqliteTable(
+  "archive_dead_letters",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id"),
+    conversationId: text("conversation_id"),
+    reason: text("reason").notNull(),
+    body: text("body", { mode: "json" }).notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("archive_dead_letters_received").on(t.receivedAt)],
+);
+
+/** Every staff member who was assigned or joined a conversation: search by agent across transfers. */
+export const conversationAgents = sqliteTable(
+  "conversation_agents",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    conversationId: text("conversation_id").notNull(),
+    userId: text("user_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index("conversation_agents_user").on(t.workspaceId, t.userId)],
+);
+
+/**
+ * The searchable text of every archived message (public and internal), one row per event. The
+ * full-text index over it (`message_fts`, FTS5 with the trigram tokenizer) is created by a custom
+ * migration and kept current by a trigger: docs/archive.md.
+ */
+export const messageTexts = sqliteTable(
+  "message_texts",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    conversationId: text("conversation_id").notNull(),
+    seq: integer("seq").notNull(),
+    at: integer("at").notNull(),
+    senderRole: text("sender_role").notNull(),
+    senderId: text("sender_id").notNull(),
+    visibility: text("visibility", { enum: ["public", "internal"] }).notNull(),
+    text: text("text").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.seq] }), index("message_texts_workspace").on(t.workspaceId, t.at)],
+);
+
+/** Who searched, viewed or exported what in the archive, and when: readable by admins. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    userId: text("user_id").notNull(),
+    action: text("action", { enum: ["search", "view", "export", "verify"] }).notNull(),
+    /** The conversation viewed, when there is one. */
+    conversationId: text("conversation_id"),
+    /** The filters or options used, as given. */
+    query: text("query", { mode: "json" }).notNull(),
+    /** Whether the caller received raw (unmasked) content. */
+    raw: integer("raw", { mode: "boolean" }).notNull().default(false),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("audit_log_workspace_at").on(t.workspaceId, t.at)],
 );

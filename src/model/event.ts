@@ -138,7 +138,10 @@ export const ArchiveBatch = z.object({
   from_seq: Seq,
   to_seq: Seq,
   events: z.array(ConversationEvent),
+  /** The hash chain: the hash before `from_seq`, then one hash per event (docs/archive.md). */
+  prev_hash: z.string().regex(/^[0-9a-f]{64}$/),
+  hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
   /** The conversation as it stood when the batch was handed over: lets an out-of-order batch be ignored. */
-  snapshot: z.object({ state: ConversationState, head_seq: Seq }),
+  snapshot: z.object({ state: ConversationState, head_seq: Seq, created_at: z.int() }),
 });
 export type ArchiveBatch = z.infer<typeof ArchiveBatch>;

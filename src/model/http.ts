@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Actor, Participant, UserRole } from "./actor.ts";
+import { ConversationFilters } from "./archive.ts";
 import { ConversationContext } from "./context.ts";
 import { ConversationEvent, TransferLink } from "./event.ts";
 import { AssistFrame, QueueStatus, ReceiptFrame, SendMessageFrame, StateChangeFrame, TransferFrame } from "./frames.ts";
@@ -130,10 +131,13 @@ export const ConversationSummary = z.object({
   last_message_preview: z.string().nullable(),
   created_at: z.int(),
   updated_at: z.int(),
+  group_id: z.string().nullable(),
+  owner_id: z.string().nullable(),
+  tags: z.array(z.string()),
+  ended_at: z.int().nullable(),
 });
 
-export const ConversationListQuery = z.object({
-  state: ConversationState.optional(),
+export const ConversationListQuery = ConversationFilters.extend({
   limit: z.coerce.number().pipe(z.int().min(1).max(100)).default(50),
   /** Opaque: the `next_cursor` of the previous page. */
   cursor: z.string().max(200).optional(),

@@ -1,63 +1,124 @@
 import { ArchiveBatch } from "../../src/model/index.ts";
 import { conversationStub } from "../stubs.ts";
 import { database } from "../db.ts";
-import { indexUpdates } from "../directory/conversation-index.ts";
+import { applyArchived, archiveTips } from "../directory/conversation-index.ts";
 import type { Env } from "../env.ts";
 import { failArchiveBatch } from "../faults/inject.ts";
+import { type ConversationBatch, mergeByConversation } from "./batches.ts";
+import { archiveContactSnapshots } from "./contact-snapshots.ts";
+import { countingD1 } from "./d1-counter.ts";
+import { type ArchiveTip, writeSegments } from "./segments.ts";
+
+/**
+ * What every listener receives, per conversation: the events newly in R2 (every seq from the
+ * index's previous tip to the new one, in order, with their hashes) and the new tip.
+ */
+export interface ArchivedBatch {
+  batch: ConversationBatch;
+  tip: ArchiveTip;
+}
+
+/**
+ * Steps that run after R2 holds the events, in order, before the index commits the new tip; the
+ * DO's watermark is confirmed only when all succeeded. Each must be idempotent: when one fails the
+ * whole delivery is retried and every listener gets the same events again.
+ * Add a listener (metrics rollups, outbound webhooks) as one line here.
+ */
+export const ARCHIVE_LISTENERS: Array<(archived: ArchivedBatch[], env: Env) => Promise<void>> = [archiveContactSnapshots];
 
 function retryDelay(attempts: number): number {
   return Math.min(300, 2 ** Math.min(attempts, 8));
 }
 
 /**
- * The archive queue's consumer. Delivery is at least once and batches may arrive out of order,
- * so every step is idempotent: the index only moves forward and a confirmation only raises the
- * conversation's watermark. A message is acked only after both steps for its conversation.
+ * The archive queue's consumer. Delivery is at least once and batches may arrive out of order or
+ * overlap, so every step is idempotent: R2 segments are create-only and never overlap, the index
+ * only moves forward, a confirmation only raises the conversation's watermark. A message is acked
+ * only when everything it carried is in R2, every listener ran, and its conversation confirmed.
  */
-export async function consumeArchiveBatches(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  if (failArchiveBatch(batch, env)) return;
-  const valid: Array<{ message: Message<unknown>; body: ArchiveBatch }> = [];
+export async function consumeArchiveBatches(batch: MessageBatch<unknown>, rawEnv: Env): Promise<void> {
+  if (failArchiveBatch(batch, rawEnv)) return;
+  const d1 = countingD1(rawEnv.DB);
+  const env: Env = { ...rawEnv, DB: d1.db };
+  const stats = { segments: 0, events: 0 };
+  try {
+    await consume(batch, env, stats);
+  } finally {
+    // One line per delivery: what it cost (bench:archive sums these).
+    console.log(`archive delivery: ${batch.messages.length} messages, ${stats.events} events archived, ${stats.segments} segments written, ${d1.count()} D1 statements`);
+  }
+}
+
+async function consume(batch: MessageBatch<unknown>, env: Env, stats: { segments: number; events: number }): Promise<void> {
+  const valid: Array<{ message: Message<unknown>; parsed: ArchiveBatch; raw: ArchiveBatch }> = [];
   for (const message of batch.messages) {
     const parsed = ArchiveBatch.safeParse(message.body);
-    if (parsed.success) {
-      valid.push({ message, body: parsed.data });
+    if (parsed.success && parsed.data.hashes.length === parsed.data.events.length && parsed.data.events.length > 0) {
+      valid.push({ message, parsed: parsed.data, raw: message.body as ArchiveBatch });
     } else {
       // Retrying cannot fix a malformed message: park it where an operator will see it.
-      await env.EVENTS_DLQ.send({ reason: "invalid archive batch", issues: parsed.error.issues, body: message.body });
+      const issues = parsed.success ? [{ message: "hashes and events differ in number" }] : parsed.error.issues;
+      await env.EVENTS_DLQ.send({ reason: "invalid archive batch", issues, body: message.body });
       message.ack();
     }
   }
   if (valid.length === 0) return;
+  const retryAll = (messages: Array<{ message: Message<unknown> }>) => {
+    for (const { message } of messages) message.retry({ delaySeconds: retryDelay(message.attempts) });
+  };
 
-  const db = database(env.DB);
-  const [first, ...rest] = indexUpdates(db, valid.map((v) => v.body));
+  const conversations = mergeByConversation(valid);
+  let tips: Map<string, ArchiveTip>;
   try {
-    await db.batch([first!, ...rest]);
+    tips = await archiveTips(database(env.DB), [...conversations.values()]);
   } catch (err) {
-    console.error("conversation index update failed; retrying batch", err);
-    for (const { message } of valid) message.retry({ delaySeconds: retryDelay(message.attempts) });
-    return;
+    console.error("reading archive tips failed; retrying batch", err);
+    return retryAll(valid);
   }
 
-  const byConversation = new Map<string, { body: ArchiveBatch; messages: Message<unknown>[] }>();
-  for (const { message, body } of valid) {
-    const key = `${body.workspace_id}/${body.conversation_id}`;
-    const entry = byConversation.get(key);
-    if (!entry) byConversation.set(key, { body, messages: [message] });
-    else {
-      entry.messages.push(message);
-      if (body.to_seq > entry.body.to_seq) entry.body = body;
-    }
-  }
+  // R2 first, per conversation: one conversation's failure does not hold the others back.
+  const archived: ArchivedBatch[] = [];
+  const tipOf = new Map<string, ArchiveTip>();
   await Promise.all(
-    [...byConversation.values()].map(async ({ body, messages }) => {
+    [...conversations].map(async ([key, conv]) => {
       try {
-        await conversationStub(env, body.workspace_id, body.conversation_id).confirmArchived(body.to_seq);
-        for (const m of messages) m.ack();
+        const { tip, events, written } = await writeSegments(env.ARCHIVE, conv, tips.get(key) ?? { seq: 0, hash: null });
+        stats.segments += written;
+        stats.events += events.length;
+        if (tip.seq > 0) tipOf.set(key, tip);
+        if (events.length > 0) archived.push({ batch: { ...conv, events }, tip });
       } catch (err) {
-        console.error(`archive confirmation to ${body.conversation_id} failed; retrying`, err);
-        for (const m of messages) m.retry({ delaySeconds: retryDelay(m.attempts) });
+        console.error(`archive segment write for ${key} failed; retrying`, err);
       }
     }),
   );
+
+  try {
+    for (const listener of ARCHIVE_LISTENERS) await listener(archived, env);
+    // Last: the index records the new tip, from which the next delivery decides what is new. Were
+    // it earlier, a listener failing after it would not be handed these events on the retry.
+    await applyArchived(env.DB, archived);
+  } catch (err) {
+    console.error("an archive listener failed; retrying batch", err);
+    return retryAll(valid);
+  }
+
+  const confirmed = new Map<string, boolean>();
+  await Promise.all(
+    [...tipOf].map(async ([key, tip]) => {
+      const [workspaceId, conversationId] = key.split("/") as [string, string];
+      try {
+        if (tip.hash) await conversationStub(env, workspaceId, conversationId).confirmArchived(tip.seq, tip.hash);
+        confirmed.set(key, true);
+      } catch (err) {
+        console.error(`archive confirmation to ${conversationId} failed; retrying`, err);
+      }
+    }),
+  );
+  for (const { message, parsed } of valid) {
+    const key = `${parsed.workspace_id}/${parsed.conversation_id}`;
+    // Beyond the tip (a gap before it, or R2 failed): retry; the gap's batch is on its way or re-sent.
+    if (confirmed.get(key) && tipOf.get(key)!.seq >= parsed.to_seq) message.ack();
+    else message.retry({ delaySeconds: retryDelay(message.attempts) });
+  }
 }

@@ -1,8 +1,15 @@
+import { chainHashes } from "../../src/archive/index.ts";
 import type { ArchiveBatch, ConversationEvent } from "../../src/model/index.ts";
 import type { ConversationStore } from "./store.ts";
 
-/** How long after the first unsent event the outbox flushes: batches events without adding much lag. */
-export const FLUSH_DELAY_MS = 200;
+/**
+ * How long the first unsent event waits for others before the outbox flushes. Each flush becomes
+ * at least one R2 object, so waiting trades archive lag (target p99 ≤ 5 s) for fewer, larger
+ * segments (target ≤ 1 object per 50 events): see docs/archive.md and bench:archive.
+ */
+export const FLUSH_DELAY_MS = 1000;
+/** This many unsent events flush at once: a busy conversation does not wait for the timer. */
+export const FLUSH_EVENTS = 50;
 /** A hand-over not confirmed by the consumer within this time is sent again. */
 export const CONFIRM_TIMEOUT_MS = 120_000;
 /** Queue messages are limited to 128 KB; stay well under it. */
@@ -30,6 +37,11 @@ export async function flushOutbox(store: ConversationStore, send: SendBatch, now
       const events = texts.map((t) => JSON.parse(t) as ConversationEvent);
       const first = events[0]!;
       const last = events[events.length - 1]!;
+      // The chain is hashed here, not when events are stored: hashing is async and cannot run
+      // inside a storage transaction. Events leave strictly in seq order from the handed hash,
+      // and a re-send starts again from the confirmed one, so every copy carries the same hashes.
+      const prevHash = store.archiveChain().handed_hash;
+      const hashes = await chainHashes(prevHash, events);
       await send({
         kind: "conversation_events",
         workspace_id: record.workspace_id,
@@ -37,9 +49,11 @@ export async function flushOutbox(store: ConversationStore, send: SendBatch, now
         from_seq: first.seq,
         to_seq: last.seq,
         events,
-        snapshot: { state: record.state, head_seq: store.headSeq() },
+        prev_hash: prevHash,
+        hashes,
+        snapshot: { state: record.state, head_seq: store.headSeq(), created_at: record.created_at },
       });
-      store.markHanded(last.seq, now());
+      store.markHanded(last.seq, now(), hashes[hashes.length - 1]!);
     }
   } catch (err) {
     const failures = store.recordArchiveFailure();
@@ -56,4 +70,12 @@ export function nextFlushAt(store: ConversationStore): number | null {
   if (record.archive_handed_seq < store.headSeq()) return Date.now();
   if (record.archive_confirmed_seq < record.archive_handed_seq) return record.archive_handed_at + CONFIRM_TIMEOUT_MS;
   return null;
+}
+
+/** When the outbox should flush after an append: at once when enough is waiting or the conversation ended. */
+export function flushAfterAppend(store: ConversationStore, now: number): number {
+  const record = store.get();
+  if (!record) return now + FLUSH_DELAY_MS;
+  const waiting = store.headSeq() - record.archive_handed_seq;
+  return waiting >= FLUSH_EVENTS || record.state === "ended" ? now : now + FLUSH_DELAY_MS;
 }

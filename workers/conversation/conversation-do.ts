@@ -33,8 +33,8 @@ import type { Env } from "../env.ts";
 import { route, type RoutingOutcome } from "../routing/router.ts";
 import type { QueueStatus as GroupQueueStatus } from "../skill-group/skill-group-do.ts";
 import { agentStub, groupStub } from "../stubs.ts";
-import { FLUSH_DELAY_MS, flushOutbox } from "./archive-outbox.ts";
 import { evictIfEnabled } from "../faults/inject.ts";
+import { flushAfterAppend, flushOutbox } from "./archive-outbox.ts";
 import { type ConnectionState, Connections } from "./connections.ts";
 import { asSwitchboardError, CALLER_HEADER, type Caller, type Result, toResult } from "./rpc.ts";
 import { type ConversationRecord, ConversationStore, type RoutingRecord } from "./store.ts";
@@ -194,8 +194,8 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   /** The archive consumer's word that everything up to `toSeq` is safely archived. */
-  async confirmArchived(toSeq: number): Promise<void> {
-    this.store.markConfirmed(toSeq);
+  async confirmArchived(toSeq: number, hash: string): Promise<void> {
+    this.store.markConfirmed(toSeq, hash);
   }
 
   /** The archive watermarks, for operators and tests. */
@@ -823,7 +823,7 @@ export class ConversationDO extends DurableObject<Env> {
     }
     for (const [id, seq] of reached) this.store.raise(id, "dispatched_seq", seq);
     for (const wake of [...this.waiters]) wake();
-    void this.armAlarm(Date.now() + FLUSH_DELAY_MS);
+    void this.armAlarm(flushAfterAppend(this.store, Date.now()));
   }
 
   /**

@@ -9,6 +9,7 @@ import type {
   RoutingView,
   TransferLink,
 } from "../../src/model/index.ts";
+import { GENESIS_HASH } from "../../src/archive/index.ts";
 
 /** The conversation's row in its own SQLite: identity, state and the archive watermarks. */
 export interface ConversationRecord {
@@ -84,6 +85,11 @@ CREATE TABLE IF NOT EXISTS conversation (
   archive_confirmed_seq INTEGER NOT NULL DEFAULT 0,
   archive_handed_at INTEGER NOT NULL DEFAULT 0,
   archive_failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS archive_chain (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  handed_hash TEXT NOT NULL,
+  confirmed_hash TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY,
@@ -300,17 +306,37 @@ export class ConversationStore {
     return next;
   }
 
-  markHanded(toSeq: number, at: number): void {
+  /** The archive hash chain at the handed and confirmed watermarks (the genesis hash before any). */
+  archiveChain(): { handed_hash: string; confirmed_hash: string } {
+    const row = this.sql.exec("SELECT handed_hash, confirmed_hash FROM archive_chain WHERE singleton = 1").toArray()[0];
+    return row ? { handed_hash: row.handed_hash as string, confirmed_hash: row.confirmed_hash as string } : { handed_hash: GENESIS_HASH, confirmed_hash: GENESIS_HASH };
+  }
+
+  private setChain(column: "handed_hash" | "confirmed_hash" | "both", hash: string): void {
+    const chain = this.archiveChain();
+    const handed = column === "confirmed_hash" ? chain.handed_hash : hash;
+    const confirmed = column === "handed_hash" ? chain.confirmed_hash : hash;
+    this.sql.exec(
+      "INSERT INTO archive_chain (singleton, handed_hash, confirmed_hash) VALUES (1, ?, ?) ON CONFLICT (singleton) DO UPDATE SET handed_hash = excluded.handed_hash, confirmed_hash = excluded.confirmed_hash",
+      handed,
+      confirmed,
+    );
+  }
+
+  markHanded(toSeq: number, at: number, hash: string): void {
+    this.setChain("handed_hash", hash);
     this.sql.exec("UPDATE conversation SET archive_handed_seq = ?, archive_handed_at = ?, archive_failures = 0 WHERE singleton = 1", toSeq, at);
     const r = this.get();
     if (r) Object.assign(r, { archive_handed_seq: toSeq, archive_handed_at: at, archive_failures: 0 });
   }
 
-  markConfirmed(toSeq: number): void {
+  markConfirmed(toSeq: number, hash: string): void {
     const r = this.get();
     if (!r || toSeq <= r.archive_confirmed_seq) return;
     const confirmed = Math.min(toSeq, this.headSeq());
     const handed = Math.max(r.archive_handed_seq, confirmed);
+    // The chain follows the watermarks: a re-send after a rewind starts from the confirmed hash.
+    if (confirmed === toSeq) this.setChain(handed === confirmed ? "both" : "confirmed_hash", hash);
     this.sql.exec("UPDATE conversation SET archive_confirmed_seq = ?, archive_handed_seq = ? WHERE singleton = 1", confirmed, handed);
     Object.assign(r, { archive_confirmed_seq: confirmed, archive_handed_seq: handed });
   }
@@ -320,6 +346,7 @@ export class ConversationStore {
     const r = this.get();
     if (!r) return;
     this.sql.exec("UPDATE conversation SET archive_handed_seq = archive_confirmed_seq WHERE singleton = 1");
+    this.sql.exec("UPDATE archive_chain SET handed_hash = confirmed_hash WHERE singleton = 1");
     r.archive_handed_seq = r.archive_confirmed_seq;
   }
 

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { notFound, onError } from "./errors.ts";
 import { agentRoutes } from "./routes/agent.ts";
+import { archiveRoutes } from "./routes/archive.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
@@ -16,5 +17,6 @@ export const app = new Hono<AppEnv>()
   .route("/api/agent", agentRoutes)
   .route("/api/admin", routingAdminRoutes)
   .route("/api/_faults", faultRoutes)
+  .route("/api/archive", archiveRoutes)
   .notFound(notFound)
   .onError(onError);
