@@ -234,3 +234,74 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_workspace_at").on(t.workspaceId, t.at)],
 );
+
+/** The additive measures of docs/metrics.md, shared by per-conversation facts and rollups. */
+const metricMeasures = () => ({
+  started: integer("started").notNull().default(0),
+  assignments: integer("assignments").notNull().default(0),
+  queueWaits: integer("queue_waits").notNull().default(0),
+  queueWaitMs: integer("queue_wait_ms").notNull().default(0),
+  firstResponses: integer("first_responses").notNull().default(0),
+  firstResponseMs: integer("first_response_ms").notNull().default(0),
+  visitorFirstResponses: integer("visitor_first_responses").notNull().default(0),
+  visitorFirstResponseMs: integer("visitor_first_response_ms").notNull().default(0),
+  handled: integer("handled").notNull().default(0),
+  handleMs: integer("handle_ms").notNull().default(0),
+  servingMs: integer("serving_ms").notNull().default(0),
+  ended: integer("ended").notNull().default(0),
+  resolved: integer("resolved").notNull().default(0),
+  unanswered: integer("unanswered").notNull().default(0),
+  abandoned: integer("abandoned").notNull().default(0),
+  transferred: integer("transferred").notNull().default(0),
+  rated: integer("rated").notNull().default(0),
+  ratingSum: integer("rating_sum").notNull().default(0),
+});
+
+/** Where a fact or rollup is counted: a local hour of the workspace and its dimensions ("" for none). */
+const metricKey = () => ({
+  day: text("day").notNull(),
+  hour: integer("hour").notNull(),
+  channel: text("channel").notNull(),
+  groupId: text("group_id").notNull(),
+  agentId: text("agent_id").notNull(),
+});
+
+/**
+ * Each archived conversation's metrics fold (src/metrics/fold.ts) and the seq it reached: the
+ * listener folds only newer events, and only if `seq` is still what it read (compare-and-set).
+ */
+export const metricConversations = sqliteTable("metric_conversations", {
+  conversationId: text("conversation_id").primaryKey(),
+  workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+  seq: integer("seq").notNull(),
+  state: text("state", { mode: "json" }).notNull(),
+  /** The zone its facts were bucketed in. */
+  timezone: text("timezone").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** One conversation's contribution to the rollups, replaced whole whenever its fold moves on. */
+export const metricFacts = sqliteTable(
+  "metric_facts",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    conversationId: text("conversation_id").notNull(),
+    ...metricKey(),
+    ...metricMeasures(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.conversationId, t.day, t.hour, t.channel, t.groupId, t.agentId] }),
+    index("metric_facts_workspace_day").on(t.workspaceId, t.day, t.hour),
+  ],
+);
+
+/** Sums of metric_facts per workspace, local hour and dimensions: what dashboards read. */
+export const metricRollups = sqliteTable(
+  "metric_rollups",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    ...metricKey(),
+    ...metricMeasures(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.day, t.hour, t.channel, t.groupId, t.agentId] })],
+);

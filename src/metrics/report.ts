@@ -60,6 +60,11 @@ export interface Series {
   totals: Measures & Derived & { utilisation?: number | null };
 }
 
+/** The range's length, counting each local day as 24 hours. */
+function rangeMs(query: Pick<MetricsQuery, "from" | "to">): number {
+  return ((Date.parse(query.to) - Date.parse(query.from)) / 86_400_000 + 1) * 24 * HOUR_MS;
+}
+
 function sum(into: Measures, row: Measures): void {
   for (const m of MEASURES) into[m] += row[m];
 }
@@ -78,7 +83,7 @@ function dimensionOf(row: Fact, by: MetricsQuery["by"]): string {
  * divide by the whole range.
  */
 export function buildSeries(rows: readonly Fact[], query: Pick<MetricsQuery, "bucket" | "by" | "from" | "to">, capacity?: ReadonlyMap<string, number>): Series[] {
-  const span = (Date.parse(query.to) - Date.parse(query.from) + 86_400_000) / 86_400_000 * 24 * HOUR_MS;
+  const span = rangeMs(query);
   const bucketMs = query.bucket === "hour" ? HOUR_MS : 24 * HOUR_MS;
   const byKey = new Map<string, Map<string, Measures>>();
   for (const row of rows) {
@@ -110,4 +115,11 @@ export function buildSeries(rows: readonly Fact[], query: Pick<MetricsQuery, "bu
         totals: { ...totals, ...derive(totals, span), ...(query.by === "agent" ? { utilisation: utilisation(key, totals.serving_ms, span) } : {}) },
       };
     });
+}
+
+/** The workspace-wide sums and ratios of the rows, over the whole range. */
+export function totalsOf(rows: readonly Fact[], query: Pick<MetricsQuery, "from" | "to">): Series["totals"] {
+  const totals = zeroMeasures();
+  for (const row of rows) sum(totals, row);
+  return { ...totals, ...derive(totals, rangeMs(query)) };
 }

@@ -5,6 +5,7 @@ import { applyArchived, archiveTips } from "../directory/conversation-index.ts";
 import type { Env } from "../env.ts";
 import { type ConversationBatch, mergeByConversation } from "./batches.ts";
 import { type ArchiveTip, writeSegments } from "./segments.ts";
+import { applyMetrics } from "../metrics/listener.ts";
 
 /**
  * What every listener receives, per conversation: the events newly in R2 (every seq from the
@@ -22,6 +23,7 @@ export interface ArchivedBatch {
  */
 export const ARCHIVE_LISTENERS: Array<(archived: ArchivedBatch[], env: Env) => Promise<void>> = [
   (archived, env) => applyArchived(env.DB, archived),
+  (archived, env) => applyMetrics(env, archived),
 ];
 
 function retryDelay(attempts: number): number {

@@ -5,6 +5,7 @@ import { agentRoutes } from "./routes/agent.ts";
 import { archiveRoutes } from "./routes/archive.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 
@@ -16,5 +17,6 @@ export const app = new Hono<AppEnv>()
   .route("/api/agent", agentRoutes)
   .route("/api/admin", routingAdminRoutes)
   .route("/api/archive", archiveRoutes)
+  .route("/api/metrics", metricsRoutes)
   .notFound(notFound)
   .onError(onError);
