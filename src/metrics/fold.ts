@@ -132,6 +132,9 @@ export function foldEvent(m: ConversationMetrics, event: ConversationEvent): Con
       }
       break;
     }
+    case "rated":
+      m.rating = { at, score: event.score };
+      break;
     default:
       break;
   }

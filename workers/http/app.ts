@@ -6,6 +6,7 @@ import { archiveRoutes } from "./routes/archive.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { ratingRoutes } from "./routes/rating.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 
@@ -14,6 +15,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/auth", authRoutes)
   .route("/api/widget", widgetRoutes)
   .route("/api/conversations", conversationRoutes)
+  .route("/api/conversations", ratingRoutes)
   .route("/api/agent", agentRoutes)
   .route("/api/admin", routingAdminRoutes)
   .route("/api/archive", archiveRoutes)
