@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * D1 holds metadata only; the message hot path never touches it. Every row is scoped by
@@ -304,4 +304,50 @@ export const metricRollups = sqliteTable(
     ...metricMeasures(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.day, t.hour, t.channel, t.groupId, t.agentId] })],
+);
+
+/** Each workspace's quality-review sampling rule (src/qa/sampling.ts); defaults apply without a row. */
+export const qaSettings = sqliteTable("qa_settings", {
+  workspaceId: text("workspace_id").primaryKey().references(() => workspaces.id),
+  rule: text("rule", { mode: "json" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Scorecards: weighted criteria and a pass mark (src/qa/scorecard.ts). */
+export const qaScorecards = sqliteTable(
+  "qa_scorecards",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    criteria: text("criteria", { mode: "json" }).notNull(),
+    passMark: real("pass_mark").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("qa_scorecards_workspace_name").on(t.workspaceId, t.name)],
+);
+
+/** The review queue: one row per conversation selected for review, pending until scored. */
+export const qaReviews = sqliteTable(
+  "qa_reviews",
+  {
+    conversationId: text("conversation_id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    /** The agent under review: who served the conversation last. */
+    agentId: text("agent_id").notNull(),
+    groupId: text("group_id").notNull(),
+    /** The local day the conversation ended. */
+    day: text("day").notNull(),
+    reasons: text("reasons", { mode: "json" }).notNull(),
+    status: text("status", { enum: ["pending", "done"] }).notNull().default("pending"),
+    scorecardId: text("scorecard_id"),
+    scores: text("scores", { mode: "json" }),
+    total: real("total"),
+    passed: integer("passed", { mode: "boolean" }),
+    comment: text("comment"),
+    reviewerId: text("reviewer_id"),
+    createdAt: integer("created_at").notNull(),
+    reviewedAt: integer("reviewed_at"),
+  },
+  (t) => [index("qa_reviews_workspace_status").on(t.workspaceId, t.status, t.day), index("qa_reviews_workspace_agent").on(t.workspaceId, t.agentId, t.day)],
 );

@@ -36,7 +36,7 @@ export async function scriptedConversation(workspaceId: string, t0: number, step
       // Visitor messages are scripted with sender "visitor": give them this conversation's contact.
       if (event.type === "message" && event.sender === "visitor") Object.assign(event, { sender: visitor });
       if (event.type === "message") Object.assign(event, { server_msg_id: newId("message"), client_msg_id: `c${++n}` });
-      if (event.type === "state_changed" && event.by === "visitor") Object.assign(event, { by: visitor });
+      if (event.by === "visitor") Object.assign(event, { by: visitor });
       return event;
     }),
   ].map((e, i) => ({ ...e, seq: i + 1 }) as ConversationEvent);

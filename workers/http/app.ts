@@ -6,6 +6,7 @@ import { archiveRoutes } from "./routes/archive.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { qaRoutes } from "./routes/qa.ts";
 import { ratingRoutes } from "./routes/rating.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { widgetRoutes } from "./routes/widget.ts";
@@ -20,5 +21,6 @@ export const app = new Hono<AppEnv>()
   .route("/api/admin", routingAdminRoutes)
   .route("/api/archive", archiveRoutes)
   .route("/api/metrics", metricsRoutes)
+  .route("/api/qa", qaRoutes)
   .notFound(notFound)
   .onError(onError);
