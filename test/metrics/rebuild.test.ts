@@ -52,4 +52,14 @@ describe("the metrics rebuild", () => {
     expect(await rebuildAll(team.admin)).toEqual({ checked: 3, conversations: [], rollups: [] });
     expect(await rollupRows(team.workspaceId)).toEqual(live);
   });
+
+  it("recomputes every rollup from the archive alone after the metric tables were emptied", async () => {
+    const live = await rollupRows(team.workspaceId);
+    expect(live.length).toBeGreaterThan(0);
+    for (const table of ["metric_rollups", "metric_facts", "metric_conversations"]) {
+      await env.DB.prepare(`DELETE FROM ${table} WHERE workspace_id = ?`).bind(team.workspaceId).run();
+    }
+    expect((await rebuildAll(team.admin, true)).conversations).toHaveLength(3);
+    expect(await rollupRows(team.workspaceId)).toEqual(live);
+  });
 });
