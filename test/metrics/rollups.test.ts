@@ -140,4 +140,14 @@ describe("metric rollups from the archive", () => {
     expect(report.totals).toMatchObject({ started: 4, handled: 4, resolved: 4 });
     expect((await rollupRows(team.workspaceId)).filter((r: any) => r.day === "2026-11-07")).toHaveLength(1);
   });
+
+  it("counts a conversation once when two deliveries of it race, retrying the one that lost", async () => {
+    const c = await scriptedConversation(team.workspaceId, morning(8), served(sales));
+    const n = c.events.length;
+    const results = await Promise.all([deliver([c.batch(1, n)]), deliver([c.batch(1, n)]), deliver([c.batch(3, n)])]);
+    // Whatever lost a race is retried by the queue: deliver those again.
+    for (const r of results) if (r.retried > 0) expect(await deliver([c.batch(1, n)])).toEqual({ acked: 1, retried: 0 });
+    const report = await metrics(team.admin, { from: "2026-11-08", to: "2026-11-08" });
+    expect(report.totals).toMatchObject({ started: 1, assignments: 1, handled: 1, handle_ms: 30 * MIN, ended: 1, resolved: 1 });
+  });
 });
