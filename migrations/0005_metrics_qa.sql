@@ -103,6 +103,7 @@ CREATE UNIQUE INDEX `qa_scorecards_workspace_name` ON `qa_scorecards` (`workspac
 CREATE TABLE `qa_settings` (
 	`workspace_id` text PRIMARY KEY NOT NULL,
 	`rule` text NOT NULL,
+	`sampled_through` text,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
 );

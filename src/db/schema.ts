@@ -310,6 +310,8 @@ export const metricRollups = sqliteTable(
 export const qaSettings = sqliteTable("qa_settings", {
   workspaceId: text("workspace_id").primaryKey().references(() => workspaces.id),
   rule: text("rule", { mode: "json" }).notNull(),
+  /** The last local day the daily run sampled (workers/qa/daily.ts). */
+  sampledThrough: text("sampled_through"),
   updatedAt: integer("updated_at").notNull(),
 });
 

@@ -5,6 +5,7 @@ import { deliver } from "../support/archive.ts";
 import { createTeam, type Team, userId } from "../support/fixture.ts";
 import { assignment, atOffset, MIN, routedTo, S, scriptedConversation, text } from "../support/metrics.ts";
 import { createGroup } from "../support/routing.ts";
+import { runCron } from "../../workers/cron.ts";
 
 let team: Team;
 let sales: string;
@@ -133,5 +134,18 @@ describe("quality review", () => {
   it("rejects a malformed sampling rule with invalid_request", async () => {
     const res = await put("/api/qa/settings", team.admin, { sample_percent: 150, low_rating_max: 2, review_transfers: true });
     expect((await json(res, 400)).error.code).toBe("invalid_request");
+  });
+
+  it("samples each workspace's previous local day once, from the cron, an hour after it ended", async () => {
+    const own = await createTeam();
+    const c = await scriptedConversation(own.workspaceId, Date.UTC(2026, 8, 20, 9, 0), script("", userId(own, "agent", 0)));
+    await deliver([c.batch(1, c.events.length)]);
+    const queue = async () => (await json(await call("/api/qa/reviews", { token: own.admin }), 200)).items.map((i: any) => [i.conversation_id, i.day, i.reasons]);
+    await runCron(env, Date.UTC(2026, 8, 21, 0, 30));
+    expect(await queue()).toEqual([]);
+    await runCron(env, Date.UTC(2026, 8, 21, 1, 5));
+    expect(await queue()).toEqual([[c.conversationId, "2026-09-20", ["sampled"]]]);
+    await runCron(env, Date.UTC(2026, 8, 21, 1, 10));
+    expect(await queue()).toHaveLength(1);
   });
 });
