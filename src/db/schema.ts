@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * D1 holds metadata only; the message hot path never touches it. Every row is scoped by
@@ -233,4 +233,123 @@ export const auditLog = sqliteTable(
     at: integer("at").notNull(),
   },
   (t) => [index("audit_log_workspace_at").on(t.workspaceId, t.at)],
+);
+
+/** The additive measures of docs/metrics.md, shared by per-conversation facts and rollups. */
+const metricMeasures = () => ({
+  started: integer("started").notNull().default(0),
+  assignments: integer("assignments").notNull().default(0),
+  queueWaits: integer("queue_waits").notNull().default(0),
+  queueWaitMs: integer("queue_wait_ms").notNull().default(0),
+  firstResponses: integer("first_responses").notNull().default(0),
+  firstResponseMs: integer("first_response_ms").notNull().default(0),
+  visitorFirstResponses: integer("visitor_first_responses").notNull().default(0),
+  visitorFirstResponseMs: integer("visitor_first_response_ms").notNull().default(0),
+  handled: integer("handled").notNull().default(0),
+  handleMs: integer("handle_ms").notNull().default(0),
+  servingMs: integer("serving_ms").notNull().default(0),
+  ended: integer("ended").notNull().default(0),
+  resolved: integer("resolved").notNull().default(0),
+  unanswered: integer("unanswered").notNull().default(0),
+  abandoned: integer("abandoned").notNull().default(0),
+  transferred: integer("transferred").notNull().default(0),
+  rated: integer("rated").notNull().default(0),
+  ratingSum: integer("rating_sum").notNull().default(0),
+});
+
+/** Where a fact or rollup is counted: a local hour of the workspace and its dimensions ("" for none). */
+const metricKey = () => ({
+  day: text("day").notNull(),
+  hour: integer("hour").notNull(),
+  channel: text("channel").notNull(),
+  groupId: text("group_id").notNull(),
+  agentId: text("agent_id").notNull(),
+});
+
+/**
+ * Each archived conversation's metrics fold (src/metrics/fold.ts) and the seq it reached: the
+ * listener folds only newer events, and only if `seq` is still what it read (compare-and-set).
+ */
+export const metricConversations = sqliteTable("metric_conversations", {
+  conversationId: text("conversation_id").primaryKey(),
+  workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+  seq: integer("seq").notNull(),
+  state: text("state", { mode: "json" }).notNull(),
+  /** The zone its facts were bucketed in. */
+  timezone: text("timezone").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** One conversation's contribution to the rollups, replaced whole whenever its fold moves on. */
+export const metricFacts = sqliteTable(
+  "metric_facts",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    conversationId: text("conversation_id").notNull(),
+    ...metricKey(),
+    ...metricMeasures(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.conversationId, t.day, t.hour, t.channel, t.groupId, t.agentId] }),
+    index("metric_facts_workspace_day").on(t.workspaceId, t.day, t.hour),
+  ],
+);
+
+/** Sums of metric_facts per workspace, local hour and dimensions: what dashboards read. */
+export const metricRollups = sqliteTable(
+  "metric_rollups",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    ...metricKey(),
+    ...metricMeasures(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.day, t.hour, t.channel, t.groupId, t.agentId] })],
+);
+
+/** Each workspace's quality-review sampling rule (src/qa/sampling.ts); defaults apply without a row. */
+export const qaSettings = sqliteTable("qa_settings", {
+  workspaceId: text("workspace_id").primaryKey().references(() => workspaces.id),
+  rule: text("rule", { mode: "json" }).notNull(),
+  /** The last local day the daily run sampled (workers/qa/daily.ts). */
+  sampledThrough: text("sampled_through"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Scorecards: weighted criteria and a pass mark (src/qa/scorecard.ts). */
+export const qaScorecards = sqliteTable(
+  "qa_scorecards",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    criteria: text("criteria", { mode: "json" }).notNull(),
+    passMark: real("pass_mark").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("qa_scorecards_workspace_name").on(t.workspaceId, t.name)],
+);
+
+/** The review queue: one row per conversation selected for review, pending until scored. */
+export const qaReviews = sqliteTable(
+  "qa_reviews",
+  {
+    conversationId: text("conversation_id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    /** The agent under review: who served the conversation last. */
+    agentId: text("agent_id").notNull(),
+    groupId: text("group_id").notNull(),
+    /** The local day the conversation ended. */
+    day: text("day").notNull(),
+    reasons: text("reasons", { mode: "json" }).notNull(),
+    status: text("status", { enum: ["pending", "done"] }).notNull().default("pending"),
+    scorecardId: text("scorecard_id"),
+    scores: text("scores", { mode: "json" }),
+    total: real("total"),
+    passed: integer("passed", { mode: "boolean" }),
+    comment: text("comment"),
+    reviewerId: text("reviewer_id"),
+    createdAt: integer("created_at").notNull(),
+    reviewedAt: integer("reviewed_at"),
+  },
+  (t) => [index("qa_reviews_workspace_status").on(t.workspaceId, t.status, t.day), index("qa_reviews_workspace_agent").on(t.workspaceId, t.agentId, t.day)],
 );

@@ -107,6 +107,14 @@ export const AssistRequestedEvent = EventBase.extend({
   note: z.string().max(1000).optional(),
 });
 
+/** The visitor's satisfaction rating, given once after the conversation ended (protocol §2). */
+export const RatedEvent = EventBase.extend({
+  type: z.literal("rated"),
+  by: Actor,
+  score: z.int().min(1).max(5),
+  comment: z.string().max(500).optional(),
+});
+
 /** The standard event: everything that happens in a conversation, each with its `seq`. */
 export const ConversationEvent = z.discriminatedUnion("type", [
   ConversationStartedEvent,
@@ -119,6 +127,7 @@ export const ConversationEvent = z.discriminatedUnion("type", [
   TransferredEvent,
   ReroutedEvent,
   AssistRequestedEvent,
+  RatedEvent,
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
 export type MessageEventT = z.infer<typeof MessageEvent>;

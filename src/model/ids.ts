@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   skillGroup: "sg",
   schedule: "sch",
   audit: "aud",
+  scorecard: "sc",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

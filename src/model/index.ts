@@ -11,3 +11,4 @@ export * from "./ids.ts";
 export * from "./limits.ts";
 export * from "./state.ts";
 export * from "./archive.ts";
+export * from "./rating.ts";

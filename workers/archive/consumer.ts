@@ -8,6 +8,7 @@ import { type ConversationBatch, mergeByConversation } from "./batches.ts";
 import { archiveContactSnapshots } from "./contact-snapshots.ts";
 import { countingD1 } from "./d1-counter.ts";
 import { type ArchiveTip, writeSegments } from "./segments.ts";
+import { applyMetrics } from "../metrics/listener.ts";
 
 /**
  * What every listener receives, per conversation: the events newly in R2 (every seq from the
@@ -24,7 +25,10 @@ export interface ArchivedBatch {
  * whole delivery is retried and every listener gets the same events again.
  * Add a listener (metrics rollups, outbound webhooks) as one line here.
  */
-export const ARCHIVE_LISTENERS: Array<(archived: ArchivedBatch[], env: Env) => Promise<void>> = [archiveContactSnapshots];
+export const ARCHIVE_LISTENERS: Array<(archived: ArchivedBatch[], env: Env) => Promise<void>> = [
+  archiveContactSnapshots,
+  (archived, env) => applyMetrics(env, archived),
+];
 
 function retryDelay(attempts: number): number {
   return Math.min(300, 2 ** Math.min(attempts, 8));

@@ -37,6 +37,8 @@ import { evictIfEnabled } from "../faults/inject.ts";
 import { flushAfterAppend, flushOutbox } from "./archive-outbox.ts";
 import { type ConnectionState, Connections } from "./connections.ts";
 import { asSwitchboardError, CALLER_HEADER, type Caller, type Result, toResult } from "./rpc.ts";
+import { assertCanRate, RATING_WINDOW } from "../../src/conversation/rating.ts";
+import type { RateBody } from "../../src/model/rating.ts";
 import { type ConversationRecord, ConversationStore, type RoutingRecord } from "./store.ts";
 
 export interface ConversationInit {
@@ -177,6 +179,18 @@ export class ConversationDO extends DurableObject<Env> {
       this.assertAddressed(record, body.conversation_id);
       this.applyStateChange(caller.actor, body.to, body.reason);
       return this.snapshotOf(record, caller.actor);
+    });
+  }
+
+  /** The visitor's satisfaction rating: once, after the end, as a `rated` event (src/conversation/rating.ts). */
+  async rate(caller: Caller, body: RateBody): Promise<Result<{ seq: number; at: number }>> {
+    return toResult(() => {
+      const record = this.authorize(caller);
+      const head = this.store.headSeq();
+      assertCanRate(caller.actor.role, record.state, this.store.eventsAfter(Math.max(0, head - RATING_WINDOW), RATING_WINDOW, false));
+      const comment = body.comment ? { comment: body.comment } : {};
+      const [event] = this.commit((at) => [this.appendEvent({ type: "rated", visibility: "public", by: caller.actor, score: body.score, ...comment }, at)]);
+      return { seq: event!.seq, at: event!.at };
     });
   }
 

@@ -1,0 +1,2 @@
+export * from "./sampling.ts";
+export * from "./scorecard.ts";
