@@ -16,4 +16,6 @@ export interface Env {
   /** Signs visitor tokens; a secret in production, `.dev.vars` locally. */
   TOKEN_SECRET?: string;
   ENVIRONMENT: string;
+  /** The WeChat API's origin (default https://api.weixin.qq.com); tests point it at a fake. */
+  WECHAT_API_BASE?: string;
 }

@@ -58,6 +58,8 @@ export const contacts = sqliteTable(
     email: text("email"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** Set when an admin merged this contact into another: its identities and conversations moved there. */
+    mergedInto: text("merged_into"),
   },
   (t) => [index("contacts_workspace").on(t.workspaceId, t.createdAt)],
 );
@@ -153,4 +155,102 @@ export const ruleSetVersions = sqliteTable(
     restoredFrom: integer("restored_from"),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.version] })],
+);
+
+// ---- channels (src/channels, workers/channels) ------------------------------------------------
+
+/** Per-workspace secrets of the channels: identity verification (user_hash) and the API channel's signing key. */
+export const channelSecrets = sqliteTable(
+  "channel_secrets",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    purpose: text("purpose", { enum: ["identity", "api"] }).notNull(),
+    secret: text("secret").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.purpose] })],
+);
+
+/**
+ * Where a server-side channel's messages go: one open conversation per thread key (a WeChat
+ * user of one account, an email thread, an API contact). Replaced by compare-and-set when the
+ * conversation ended, so two racing deliveries agree on one conversation.
+ */
+export const channelThreads = sqliteTable(
+  "channel_threads",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    threadKey: text("thread_key").notNull(),
+    conversationId: text("conversation_id").notNull(),
+    contactId: text("contact_id").notNull(),
+    channel: text("channel").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.threadKey] }), index("channel_threads_conversation").on(t.conversationId)],
+);
+
+/**
+ * Inbound channel messages, stored before the channel is answered: the dedup key of WeChat's
+ * retries and the record the cron sweep re-delivers from if processing failed after the answer.
+ */
+export const channelInbox = sqliteTable(
+  "channel_inbox",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    /** The channel's own message identity, e.g. `wx:<appid>:<MsgId>`. */
+    dedupKey: text("dedup_key").notNull(),
+    channel: text("channel").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    conversationId: text("conversation_id"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    receivedAt: integer("received_at").notNull(),
+    processedAt: integer("processed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.dedupKey] }), index("channel_inbox_status").on(t.status, t.receivedAt)],
+);
+
+/** A WeChat official account or mini-program connected to a workspace. Secrets are never returned by the API. */
+export const wechatAccounts = sqliteTable(
+  "wechat_accounts",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    kind: text("kind", { enum: ["official_account", "mini_program"] }).notNull(),
+    appId: text("app_id").notNull(),
+    appSecret: text("app_secret").notNull(),
+    token: text("token").notNull(),
+    encodingAesKey: text("encoding_aes_key"),
+    mode: text("mode", { enum: ["plain", "compatible", "safe"] }).notNull(),
+    accessToken: text("access_token"),
+    accessTokenExpiresAt: integer("access_token_expires_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("wechat_accounts_workspace_app").on(t.workspaceId, t.appId)],
+);
+
+/** Every email Message-ID seen or sent, and its conversation: how a reply finds its thread. */
+export const emailMessages = sqliteTable(
+  "email_messages",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    messageId: text("message_id").notNull(),
+    conversationId: text("conversation_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.messageId] })],
+);
+
+/** The support addresses a workspace receives email on (the Email Routing rule sends them to this Worker). */
+export const emailInboxes = sqliteTable(
+  "email_inboxes",
+  {
+    address: text("address").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("email_inboxes_workspace").on(t.workspaceId)],
 );

@@ -20,6 +20,11 @@ export const ErrorCode = z.enum([
   "upgrade_required",
   "misconfigured",
   "internal",
+  "signature_invalid",
+  "timestamp_out_of_window",
+  "reply_window_closed",
+  "payload_too_large",
+  "unsupported_media_type",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -52,6 +57,11 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   upgrade_required: 426,
   misconfigured: 500,
   internal: 500,
+  signature_invalid: 401,
+  timestamp_out_of_window: 401,
+  reply_window_closed: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
 };
 
 /** A failure with a code a client can act on; thrown by domain code, rendered by each transport. */

@@ -15,6 +15,8 @@ export const ID_PREFIXES = {
   visitor: "vis",
   skillGroup: "sg",
   schedule: "sch",
+  wechatAccount: "wxa",
+  attachment: "att",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

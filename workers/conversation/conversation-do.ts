@@ -34,6 +34,9 @@ import { route, type RoutingOutcome } from "../routing/router.ts";
 import type { QueueStatus as GroupQueueStatus } from "../skill-group/skill-group-do.ts";
 import { agentStub, groupStub } from "../stubs.ts";
 import { FLUSH_DELAY_MS, flushOutbox } from "./archive-outbox.ts";
+import type { ChannelBinding } from "../../src/channels/index.ts";
+import { deliverOutbound } from "../channels/outbound.ts";
+import { ChannelOutbox, type ChannelStatus } from "./channel-outbox.ts";
 import { type ConnectionState, Connections } from "./connections.ts";
 import { asSwitchboardError, CALLER_HEADER, type Caller, type Result, toResult } from "./rpc.ts";
 import { type ConversationRecord, ConversationStore, type RoutingRecord } from "./store.ts";
@@ -97,6 +100,7 @@ const GROUP_COMMIT_IDLE_MS = 2;
 export class ConversationDO extends DurableObject<Env> {
   private readonly store: ConversationStore;
   private readonly connections: Connections;
+  private readonly channel: ChannelOutbox;
   private readonly waiters = new Set<() => void>();
   /** When the alarm is set for, as far as this instance knows; null after a wake-up or once it ran. */
   private alarmAt: number | null = null;
@@ -111,6 +115,7 @@ export class ConversationDO extends DurableObject<Env> {
     super(ctx, env);
     this.store = new ConversationStore(ctx.storage);
     this.connections = new Connections(ctx);
+    this.channel = new ChannelOutbox(ctx.storage);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
   }
 
@@ -158,6 +163,23 @@ export class ConversationDO extends DurableObject<Env> {
         this.submitMessage(caller.actor, body, null, settle);
       });
       if (!accepted.ok) settle(accepted);
+    });
+  }
+
+  /** A message from a server-side channel (WeChat, email, API): remembers where replies go, then posts it. */
+  async postFromChannel(caller: Caller, body: PostMessageBody, binding: ChannelBinding): Promise<Result<Ack>> {
+    const bound = toResult(() => {
+      this.authorize(caller);
+      this.channel.bind(binding, Date.now(), this.store.headSeq());
+    });
+    return bound.ok ? this.postMessage(caller, body) : bound;
+  }
+
+  /** Where the conversation's replies go and how their delivery stands; null for widget conversations. */
+  async channelStatus(caller: Caller): Promise<Result<ChannelStatus | null>> {
+    return toResult(() => {
+      this.authorize(caller);
+      return this.channel.status();
     });
   }
 
@@ -321,6 +343,8 @@ export class ConversationDO extends DurableObject<Env> {
       await this.env.EVENTS.send(batch);
     }, Date.now);
     if (next !== null) await this.armAlarm(next);
+    const channelNext = await this.channel.flush(this.store, deliverOutbound(this.env), (seq, text) => this.noteForStaff(`channel-failed:${seq}`, text), Date.now);
+    if (channelNext !== null) await this.armAlarm(channelNext);
   }
 
   // ---- routing: RPC from skill groups and agents ---------------------------------------------
@@ -595,6 +619,20 @@ export class ConversationDO extends DurableObject<Env> {
     await groupStub(this.env, record.workspace_id, groupId).requestAssist({ conversation_id: record.conversation_id, by: actor, ...(note ? { note } : {}) });
   }
 
+  /** An internal note from the system, once per `clientMsgId`: what staff must know about the conversation. */
+  private noteForStaff(clientMsgId: string, text: string): void {
+    if (this.store.findDedup(clientMsgId)) return;
+    this.commit((at) => {
+      const serverMsgId = newId("message", at);
+      const note = this.appendEvent(
+        { type: "message", visibility: "internal", server_msg_id: serverMsgId, client_msg_id: clientMsgId, sender: SYSTEM, content: { kind: "text", text } },
+        at,
+      );
+      this.store.recordDedup(clientMsgId, { sender_id: SYSTEM.id, seq: note.seq, server_msg_id: serverMsgId, at });
+      return [note];
+    });
+  }
+
   private leaveEvent(actor: Actor, at: number): ConversationEvent {
     this.store.markLeft(actor.id, at);
     return this.appendEvent({ type: "participant_left", visibility: "public", participant: actor }, at);
@@ -645,6 +683,7 @@ export class ConversationDO extends DurableObject<Env> {
       return;
     }
     assertAcceptsMessages(record.state);
+    this.channel.assertMaySend(actor, body.visibility, Date.now());
     const entry: PendingMessage = { actor, body, origin, settle, duplicates: [] };
     this.pending.push(entry);
     this.pendingById.set(body.client_msg_id, entry);

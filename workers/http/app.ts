@@ -6,6 +6,8 @@ import { authRoutes } from "./routes/auth.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { widgetRoutes } from "./routes/widget.ts";
+import { channelAdminRoutes, contactRoutes } from "./routes/channels-admin.ts";
+import { wechatRoutes } from "./routes/wechat.ts";
 
 export const app = new Hono<AppEnv>()
   .get("/health", (c) => c.json({ ok: true, service: "switchboard", environment: c.env.ENVIRONMENT }))
@@ -14,5 +16,8 @@ export const app = new Hono<AppEnv>()
   .route("/api/conversations", conversationRoutes)
   .route("/api/agent", agentRoutes)
   .route("/api/admin", routingAdminRoutes)
+  .route("/api/admin/channels", channelAdminRoutes)
+  .route("/api/contacts", contactRoutes)
+  .route("/api/channels/wechat", wechatRoutes)
   .notFound(notFound)
   .onError(onError);

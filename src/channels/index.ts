@@ -1,0 +1,8 @@
+/** Channel adapters: each channel's protocol in, standard events out, replies rendered back. */
+export { IdentityKind, type Identity, normalizeIdentity, userHash, verifyUserHash } from "./identity.ts";
+export { ChannelBinding, type DeliveryOutcome, replyWindowMs, WECHAT_REPLY_WINDOW_MS } from "./binding.ts";
+export { WECHAT_TIMESTAMP_WINDOW_SECONDS, wechatSignature, verifyWechatSignature } from "./wechat/signature.ts";
+export { decryptWechat, wechatAesKey } from "./wechat/cipher.ts";
+export { parseWechatXml } from "./wechat/xml.ts";
+export { type WechatInbound, wechatInbound } from "./wechat/message.ts";
+export { WECHAT_RETRY_ERRORS, WECHAT_TOKEN_ERRORS, WECHAT_WINDOW_ERRORS, wechatCustomMessage } from "./wechat/outbound.ts";

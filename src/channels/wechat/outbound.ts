@@ -1,0 +1,32 @@
+import type { MessageContent } from "../../model/index.ts";
+
+/** The body of a customer-service message (`/cgi-bin/message/custom/send`) for `openid`. */
+export function wechatCustomMessage(openid: string, content: MessageContent): Record<string, unknown> {
+  switch (content.kind) {
+    case "text":
+      return { touser: openid, msgtype: "text", text: { content: content.text } };
+    case "card":
+      if (content.url) {
+        return {
+          touser: openid,
+          msgtype: "news",
+          news: { articles: [{ title: content.title, description: content.text ?? "", url: content.url, ...(content.image_url ? { picurl: content.image_url } : {}) }] },
+        };
+      }
+      return { touser: openid, msgtype: "text", text: { content: [content.title, content.text].filter(Boolean).join("\n") } };
+    // Images and files would need an upload to WeChat's media store first; a link reaches the user today.
+    case "image":
+      return { touser: openid, msgtype: "text", text: { content: [content.caption, content.url].filter(Boolean).join("\n") } };
+    case "file":
+      return { touser: openid, msgtype: "text", text: { content: `${content.name}\n${content.url}` } };
+    case "channel":
+      return { touser: openid, msgtype: "text", text: { content: content.text } };
+  }
+}
+
+/** errcodes that mean the access token is invalid or expired: fetch a new one and try again. */
+export const WECHAT_TOKEN_ERRORS = new Set([40001, 40014, 42001]);
+/** errcodes worth retrying later: system busy, rate limited. */
+export const WECHAT_RETRY_ERRORS = new Set([-1, 45009, 45011]);
+/** The 48-hour window has closed (or the reply quota for it is used up). */
+export const WECHAT_WINDOW_ERRORS = new Set([45015, 45047]);

@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { ContactId } from "./ids.ts";
+
+/** A customer's own user ID, vouched for by `user_hash` (docs/channels.md, "Identity verification"). */
+export const VerifiedUser = z.object({
+  user_id: z.string().min(1).max(128),
+  user_hash: z.string().regex(/^[0-9a-fA-F]{64}$/, "user_hash is 64 hex characters (HMAC-SHA256)"),
+});
+
+export const MergeContactsBody = z.object({
+  /** This contact's identities and conversations move to the contact in the path. */
+  from_contact_id: ContactId,
+});
+
+export const WechatAccountBody = z.object({
+  kind: z.enum(["official_account", "mini_program"]).default("official_account"),
+  app_id: z.string().regex(/^wx[0-9a-zA-Z]{8,30}$/, "a WeChat app ID starts with wx"),
+  app_secret: z.string().min(16).max(64),
+  /** The server-configuration Token: 3–32 letters and digits. */
+  token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, "the token is 3–32 letters or digits"),
+  /** 43 characters; required in compatible and safe mode. */
+  encoding_aes_key: z.string().regex(/^[A-Za-z0-9]{43}$/, "EncodingAESKey is 43 letters or digits").optional(),
+  mode: z.enum(["plain", "compatible", "safe"]).default("safe"),
+});
+export type WechatAccountBody = z.infer<typeof WechatAccountBody>;
+
+/** What the API says about a WeChat account: never its secrets. */
+export const WechatAccountView = z.object({
+  id: z.string(),
+  kind: z.enum(["official_account", "mini_program"]),
+  app_id: z.string(),
+  mode: z.enum(["plain", "compatible", "safe"]),
+  has_encoding_aes_key: z.boolean(),
+  webhook_url: z.string(),
+  created_at: z.int(),
+  updated_at: z.int(),
+});

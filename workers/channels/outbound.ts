@@ -1,0 +1,17 @@
+import type { Deliver } from "../conversation/channel-outbox.ts";
+import type { Env } from "../env.ts";
+import { sendWechatMessage } from "./wechat-api.ts";
+
+/** The conversation outbox's way out, per channel. */
+export function deliverOutbound(env: Env): Deliver {
+  return async (binding, content) => {
+    switch (binding.channel) {
+      case "wechat":
+        return sendWechatMessage(env, binding.account_id, binding.openid, content);
+      case "email":
+        return { status: "failed", code: "not_configured", error: "email replies are not wired yet" };
+      case "api":
+        return { status: "sent" };
+    }
+  };
+}

@@ -1,0 +1,88 @@
+import { and, eq } from "drizzle-orm";
+import { type DeliveryOutcome, WECHAT_RETRY_ERRORS, WECHAT_TOKEN_ERRORS, WECHAT_WINDOW_ERRORS, wechatCustomMessage } from "../../src/channels/index.ts";
+import type { MessageContent } from "../../src/model/index.ts";
+import { database, schema } from "../db.ts";
+import type { Env } from "../env.ts";
+
+const DEFAULT_API_BASE = "https://api.weixin.qq.com";
+/** Tokens are refreshed this long before WeChat says they expire. */
+const TOKEN_MARGIN_MS = 5 * 60 * 1000;
+
+/** Access tokens by account, for this isolate; D1 holds them across isolates. */
+const tokens = new Map<string, { token: string; expiresAt: number }>();
+
+function apiBase(env: Env): string {
+  return (env.WECHAT_API_BASE ?? DEFAULT_API_BASE).replace(/\/+$/, "");
+}
+
+interface WechatReply {
+  errcode?: number;
+  errmsg?: string;
+  access_token?: string;
+  expires_in?: number;
+}
+
+async function callJson(request: Request): Promise<WechatReply | { httpError: string }> {
+  const res = await fetch(request);
+  if (!res.ok) return { httpError: `HTTP ${res.status} from ${new URL(request.url).pathname}` };
+  return (await res.json()) as WechatReply;
+}
+
+/** A valid access token for the account: cached, else fetched with the app secret (and cached in D1). */
+async function accessToken(env: Env, accountId: string, force: boolean): Promise<{ token: string } | { error: string }> {
+  const now = Date.now();
+  const cached = tokens.get(accountId);
+  if (!force && cached && cached.expiresAt - TOKEN_MARGIN_MS > now) return { token: cached.token };
+  const db = database(env.DB);
+  const t = schema.wechatAccounts;
+  const account = (await db.select().from(t).where(eq(t.id, accountId)).limit(1))[0];
+  if (!account) return { error: `WeChat account ${accountId} was removed` };
+  if (!force && account.accessToken && (account.accessTokenExpiresAt ?? 0) - TOKEN_MARGIN_MS > now) {
+    tokens.set(accountId, { token: account.accessToken, expiresAt: account.accessTokenExpiresAt! });
+    return { token: account.accessToken };
+  }
+  const url = new URL(`${apiBase(env)}/cgi-bin/token`);
+  url.search = new URLSearchParams({ grant_type: "client_credential", appid: account.appId, secret: account.appSecret }).toString();
+  const reply = await callJson(new Request(url));
+  if ("httpError" in reply) return { error: reply.httpError };
+  if (!reply.access_token) return { error: `token: errcode ${reply.errcode ?? "?"} ${reply.errmsg ?? ""}`.trim() };
+  const expiresAt = now + (reply.expires_in ?? 7200) * 1000;
+  tokens.set(accountId, { token: reply.access_token, expiresAt });
+  await db
+    .update(t)
+    .set({ accessToken: reply.access_token, accessTokenExpiresAt: expiresAt })
+    .where(and(eq(t.id, accountId), eq(t.workspaceId, account.workspaceId)));
+  return { token: reply.access_token };
+}
+
+/**
+ * Sends one customer-service message. A token WeChat calls invalid or expired is replaced and the
+ * send tried once more at once; busy/rate-limit answers and network failures are retried later by
+ * the outbox; a closed 48-hour window or any other refusal is final.
+ */
+export async function sendWechatMessage(env: Env, accountId: string, openid: string, content: MessageContent): Promise<DeliveryOutcome> {
+  const body = JSON.stringify(wechatCustomMessage(openid, content));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const token = await accessToken(env, accountId, attempt > 0);
+    if ("error" in token) return { status: "retry", error: token.error };
+    const reply = await callJson(
+      new Request(`${apiBase(env)}/cgi-bin/message/custom/send?access_token=${encodeURIComponent(token.token)}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      }),
+    );
+    if ("httpError" in reply) return { status: "retry", error: reply.httpError };
+    const code = reply.errcode ?? 0;
+    if (code === 0) return { status: "sent" };
+    const error = `errcode ${code}: ${reply.errmsg ?? ""}`.trim();
+    if (WECHAT_TOKEN_ERRORS.has(code)) {
+      tokens.delete(accountId);
+      continue;
+    }
+    if (WECHAT_RETRY_ERRORS.has(code)) return { status: "retry", error };
+    if (WECHAT_WINDOW_ERRORS.has(code)) return { status: "failed", code: "reply_window_closed", error };
+    return { status: "failed", code: "rejected", error };
+  }
+  return { status: "retry", error: "WeChat refused two fresh access tokens" };
+}
