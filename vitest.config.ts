@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { fakeOutbound } from "./test/fakes/wechat-api.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -9,7 +10,13 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, TOKEN_SECRET: "test-only-token-secret-0123456789abcdef" },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            TOKEN_SECRET: "test-only-token-secret-0123456789abcdef",
+            WECHAT_API_BASE: "http://fake-wechat.test",
+          },
+          // Third-party APIs (WeChat) are the one thing faked, at the fetch boundary: test/fakes/.
+          outboundService: fakeOutbound,
         },
       }),
     ],

@@ -109,3 +109,11 @@ export async function mergeContacts(db: Database, workspaceId: string, intoId: s
   ]);
   return contactDetails(db, workspaceId, intoId);
 }
+
+/** The contact holding an identity (an email address, a phone number, a WeChat openid as `<appid>:<openid>`). */
+export async function contactByIdentity(db: Database, workspaceId: string, identity: Identity) {
+  const i = normalizeIdentity(identity);
+  const row = (await db.select({ contactId: t.contactId }).from(t).where(and(eq(t.workspaceId, workspaceId), eq(t.kind, i.kind), eq(t.value, i.value))).limit(1))[0];
+  if (!row) throw new SwitchboardError("not_found", `no contact with ${i.kind} ${i.value}`);
+  return contactDetails(db, workspaceId, row.contactId);
+}

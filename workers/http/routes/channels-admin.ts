@@ -1,18 +1,26 @@
 import { Hono } from "hono";
+import { z } from "zod";
+import { IdentityKind } from "../../../src/channels/index.ts";
 import { MergeContactsBody, SwitchboardError, WechatAccountBody } from "../../../src/model/index.ts";
-import { contactDetails, mergeContacts } from "../../channels/contacts.ts";
+import { contactByIdentity, contactDetails, mergeContacts } from "../../channels/contacts.ts";
 import { rotateSecret } from "../../channels/secrets.ts";
 import { accountView, createAccount, listAccounts, requireAccount, updateAccount } from "../../channels/wechat-accounts.ts";
 import { database } from "../../db.ts";
 import type { AppEnv } from "../app-env.ts";
 import { authenticate, requireUser } from "../authenticate.ts";
-import { readJson } from "../errors.ts";
+import { readJson, readQuery } from "../errors.ts";
+
+const IdentityQuery = z.object({ kind: IdentityKind, value: z.string().min(1).max(320) });
 
 const origin = (url: string) => new URL(url).origin;
 
 /** Contacts across channels: any member of staff reads them; supervisors and admins merge them. */
 export const contactRoutes = new Hono<AppEnv>()
   .use("*", authenticate)
+  .get("/", requireUser(), async (c) => {
+    const query = readQuery(c, IdentityQuery);
+    return c.json(await contactByIdentity(database(c.env.DB), c.get("caller").workspace_id, query));
+  })
   .get("/:id", requireUser(), async (c) => c.json(await contactDetails(database(c.env.DB), c.get("caller").workspace_id, c.req.param("id"))))
   .post("/:id/merge", requireUser("admin", "supervisor"), async (c) => {
     const body = await readJson(c, MergeContactsBody);

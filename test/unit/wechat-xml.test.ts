@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { parseWechatXml } from "../../src/channels/index.ts";
+
+describe("parseWechatXml", () => {
+  it("reads CDATA and plain fields of a WeChat push", () => {
+    const xml = `<xml><ToUserName><![CDATA[toUser]]></ToUserName>
+<FromUserName><![CDATA[fromUser]]></FromUserName>
+<CreateTime>1348831860</CreateTime>
+<MsgType><![CDATA[text]]></MsgType>
+<Content><![CDATA[this is a test <b>]]></Content>
+<MsgId>1234567890123456</MsgId>
+</xml>`;
+    expect(parseWechatXml(xml)).toEqual({
+      ToUserName: "toUser",
+      FromUserName: "fromUser",
+      CreateTime: "1348831860",
+      MsgType: "text",
+      Content: "this is a test <b>",
+      MsgId: "1234567890123456",
+    });
+  });
+
+  it("decodes entities outside CDATA", () => {
+    expect(parseWechatXml("<xml><Content>a &lt;b&gt; &amp; &#20320;</Content></xml>").Content).toBe("a <b> & 你");
+  });
+
+  it("keeps a nested element's inner XML instead of dropping it", () => {
+    const fields = parseWechatXml("<xml><Event>scancode_push</Event><ScanCodeInfo><ScanType>qrcode</ScanType></ScanCodeInfo></xml>");
+    expect(fields.ScanCodeInfo).toBe("<ScanType>qrcode</ScanType>");
+  });
+
+  it("refuses XML without the <xml> root", () => {
+    expect(() => parseWechatXml("<root><a>1</a></root>")).toThrow(/no <xml> root/);
+  });
+
+  it("refuses an unclosed element", () => {
+    expect(() => parseWechatXml("<xml><Content>open</xml>")).toThrow(/not closed/);
+  });
+});
