@@ -1,4 +1,8 @@
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parseWechatXml, wechatInbound } from "../../src/channels/index.ts";
+import { runCron } from "../../workers/cron.ts";
+import { database, schema } from "../../workers/db.ts";
 import { call, json } from "../support/api.ts";
 import { createTeam, type Team } from "../support/fixture.ts";
 import { connectWechat, newOpenid, push, sha1Signature, textXml, type WechatAccount, wechatContact, wechatXml } from "../support/wechat.ts";
@@ -204,5 +208,31 @@ describe("WeChat message types", () => {
     await accepted(await push(other, wechatXml(other, b, { MsgType: "text", Content: "from account two", MsgId: 202, UnionId: unionid })));
     const second = await wechatContact(team.agent, other, b);
     expect(second.contact.id).toBe(first.contact.id);
+  });
+});
+
+describe("WeChat pushes that were stored but not delivered", () => {
+  it("are delivered by the cron sweep", async () => {
+    const openid = newOpenid();
+    const xml = textXml(safe, openid, "stored, then the isolate died");
+    const message = wechatInbound(parseWechatXml(xml), xml);
+    const db = database(env.DB);
+    // What the webhook stored before answering "success", as if processing never ran.
+    await db.insert(schema.channelInbox).values({
+      workspaceId: team.workspaceId,
+      dedupKey: message.dedupKey,
+      channel: "wechat",
+      payload: { kind: "wechat", account_id: safe.id, app_id: safe.appId, message },
+      status: "pending",
+      receivedAt: Date.now() - 120_000,
+    });
+    await runCron(env);
+    const { messages } = await wechatContact(team.agent, safe, openid);
+    expect(messages[0].content.text).toBe("stored, then the isolate died");
+    // WeChat's retry of the same push after the sweep changes nothing.
+    await accepted(await push(safe, xml));
+    await accepted(await push(safe, textXml(safe, openid, "next")));
+    const after = await wechatContact(team.agent, safe, openid, 2);
+    expect(after.messages.map((m: any) => m.content.text)).toEqual(["stored, then the isolate died", "next"]);
   });
 });
