@@ -18,4 +18,6 @@ export interface Env {
   ENVIRONMENT: string;
   /** The WeChat API's origin (default https://api.weixin.qq.com); tests point it at a fake. */
   WECHAT_API_BASE?: string;
+  /** Sends email replies (Cloudflare Email Routing / Email Service). */
+  EMAIL: SendEmail;
 }

@@ -1,4 +1,5 @@
 import { consumeArchiveBatches } from "./archive/consumer.ts";
+import { receiveEmail } from "./channels/email.ts";
 import { runCron } from "./cron.ts";
 import type { Env } from "./env.ts";
 import { app } from "./http/app.ts";
@@ -11,4 +12,5 @@ export default {
   fetch: app.fetch,
   queue: (batch, env) => consumeArchiveBatches(batch, env),
   scheduled: (_controller, env, ctx) => ctx.waitUntil(runCron(env)),
+  email: (message, env) => receiveEmail(message, env),
 } satisfies ExportedHandler<Env, unknown>;

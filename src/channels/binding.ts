@@ -8,6 +8,8 @@ export const ChannelBinding = z.discriminatedUnion("channel", [
   z.object({ channel: z.literal("wechat"), account_id: z.string(), app_id: z.string(), openid: z.string() }),
   z.object({
     channel: z.literal("email"),
+    workspace_id: z.string(),
+    conversation_id: z.string(),
     /** The workspace's support address the customer wrote to. */
     inbox: z.string(),
     /** The customer's address. */

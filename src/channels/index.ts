@@ -6,3 +6,8 @@ export { decryptWechat, wechatAesKey } from "./wechat/cipher.ts";
 export { parseWechatXml } from "./wechat/xml.ts";
 export { type WechatInbound, wechatInbound } from "./wechat/message.ts";
 export { WECHAT_RETRY_ERRORS, WECHAT_TOKEN_ERRORS, WECHAT_WINDOW_ERRORS, wechatCustomMessage } from "./wechat/outbound.ts";
+export { automatedReason, type MailHeader } from "./email/automated.ts";
+export { MAX_THREAD_REFERENCES, normalizeMessageId, referencedIds, threadHeaders } from "./email/threading.ts";
+export { parseRecipient, replyAddress } from "./email/reply-token.ts";
+export { htmlToText } from "./email/html.ts";
+export { stripQuotedReply } from "./email/quote.ts";

@@ -201,7 +201,8 @@ export const channelInbox = sqliteTable(
     dedupKey: text("dedup_key").notNull(),
     channel: text("channel").notNull(),
     payload: text("payload", { mode: "json" }).notNull(),
-    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    /** `ignored`: recognised as an auto-reply or bounce, kept for the record but not routed to agents. */
+    status: text("status", { enum: ["pending", "delivered", "ignored", "failed"] }).notNull(),
     conversationId: text("conversation_id"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),

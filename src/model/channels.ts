@@ -35,3 +35,9 @@ export const WechatAccountView = z.object({
   created_at: z.int(),
   updated_at: z.int(),
 });
+
+/** A support address whose mail the Email Routing rule sends to this Worker. */
+export const EmailInboxBody = z.object({
+  address: z.email().max(254).refine((a) => !a.split("@")[0]!.includes("+"), "the inbox address must not contain '+': it is where reply tokens go"),
+  name: z.string().max(100).optional(),
+});

@@ -21,8 +21,9 @@ export interface InboundMessage {
   clientMsgId: string;
   content: MessageContent;
   context?: Omit<ConversationContext, "channel"> | undefined;
-  binding: ChannelBinding;
-  /** Start a new conversation even when the thread has an open one (email without threading headers). */
+  /** Where replies go; a function when it names the conversation (email's reply address). */
+  binding: ChannelBinding | ((conversationId: string) => ChannelBinding);
+  /** Post into this conversation (email threading found it) instead of the thread key's. */
   conversationId?: string | undefined;
 }
 
@@ -53,7 +54,11 @@ export async function deliverInbound(env: Env, message: InboundMessage, now = Da
   // The conversation's own contact posts: after a merge it may differ from the thread's current contact.
   const caller: Caller = { workspace_id: message.workspaceId, actor: { role: "visitor", id: snapshot.contact.id, ...(snapshot.contact.name ? { name: snapshot.contact.name } : {}) } };
   const ack = unwrap(
-    await stub.postFromChannel(caller, { client_msg_id: message.clientMsgId, content: message.content, visibility: "public" }, message.binding),
+    await stub.postFromChannel(
+      caller,
+      { client_msg_id: message.clientMsgId, content: message.content, visibility: "public" },
+      typeof message.binding === "function" ? message.binding(conversationId) : message.binding,
+    ),
   );
   return { conversation_id: conversationId, created, ack };
 }

@@ -3,10 +3,11 @@ import type { WechatInbound } from "../../src/channels/index.ts";
 import { database, type Database, schema } from "../db.ts";
 import type { Env } from "../env.ts";
 import { resolveContact } from "./contacts.ts";
+import { deliverEmail, type EmailPayload } from "./email.ts";
 import { deliverInbound } from "./inbound.ts";
 
 /** What the inbox stores of a push until it is delivered into its conversation. */
-export type InboxPayload = { kind: "wechat"; account_id: string; app_id: string; message: WechatInbound };
+export type InboxPayload = { kind: "wechat"; account_id: string; app_id: string; message: WechatInbound } | EmailPayload;
 
 /** A pending row is left to the request that stored it for this long before the sweep takes it over. */
 const SWEEP_AFTER_MS = 60_000;
@@ -31,8 +32,11 @@ export async function processInboxRow(env: Env, workspaceId: string, dedupKey: s
   const t = schema.channelInbox;
   const where = and(eq(t.workspaceId, workspaceId), eq(t.dedupKey, dedupKey));
   try {
-    const result = await deliver(env, db, workspaceId, payload, now);
-    await db.update(t).set({ status: "delivered", conversationId: result.conversation_id, processedAt: Date.now(), lastError: null }).where(where);
+    const result = payload.kind === "email" ? await deliverEmail(env, workspaceId, payload, now) : { ...(await deliverWechat(env, db, workspaceId, payload, now)), ignored: false };
+    await db
+      .update(t)
+      .set({ status: result.ignored ? "ignored" : "delivered", conversationId: result.conversation_id, processedAt: Date.now(), lastError: null })
+      .where(where);
   } catch (err) {
     console.error(`inbox ${dedupKey} not delivered yet`, err);
     const row = (await db.select({ attempts: t.attempts }).from(t).where(where).limit(1))[0];
@@ -44,7 +48,7 @@ export async function processInboxRow(env: Env, workspaceId: string, dedupKey: s
   }
 }
 
-async function deliver(env: Env, db: Database, workspaceId: string, payload: InboxPayload, now: number) {
+async function deliverWechat(env: Env, db: Database, workspaceId: string, payload: Extract<InboxPayload, { kind: "wechat" }>, now: number) {
   const m = payload.message;
   const contactId = await resolveContact(
     db,

@@ -1,5 +1,6 @@
 import type { Deliver } from "../conversation/channel-outbox.ts";
 import type { Env } from "../env.ts";
+import { sendEmailReply } from "./email-send.ts";
 import { sendWechatMessage } from "./wechat-api.ts";
 
 /** The conversation outbox's way out, per channel. */
@@ -9,7 +10,7 @@ export function deliverOutbound(env: Env): Deliver {
       case "wechat":
         return sendWechatMessage(env, binding.account_id, binding.openid, content);
       case "email":
-        return { status: "failed", code: "not_configured", error: "email replies are not wired yet" };
+        return sendEmailReply(env, binding, content);
       case "api":
         return { status: "sent" };
     }

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS channel_deliveries (
   status TEXT NOT NULL,
   attempts INTEGER NOT NULL,
   error TEXT,
+  external_id TEXT,
   at INTEGER NOT NULL
 );
 `;
@@ -52,7 +53,8 @@ export interface ChannelStatus {
   sent_seq: number;
   pending_attempts: number;
   last_error: string | null;
-  deliveries: Array<{ seq: number; status: "sent" | "failed"; attempts: number; error: string | null; at: number }>;
+  /** The latest deliveries; `external_id` is the channel's ID for the sent message (an email's Message-ID). */
+  deliveries: Array<{ seq: number; status: "sent" | "failed"; attempts: number; error: string | null; external_id: string | null; at: number }>;
 }
 
 /**
@@ -109,7 +111,7 @@ export class ChannelOutbox {
     if (!link) return null;
     const closesAt = this.closesAt(link);
     const deliveries = this.sql
-      .exec("SELECT seq, status, attempts, error, at FROM channel_deliveries ORDER BY seq DESC LIMIT 50")
+      .exec("SELECT seq, status, attempts, error, external_id, at FROM channel_deliveries ORDER BY seq DESC LIMIT 50")
       .toArray() as unknown as ChannelStatus["deliveries"];
     return {
       channel: link.binding.channel,
@@ -155,11 +157,12 @@ export class ChannelOutbox {
       }
       const error = outcome.status === "sent" ? null : outcome.status === "failed" ? `${outcome.code}: ${outcome.error}` : `gave up after ${attempts} attempts: ${outcome.error}`;
       this.sql.exec(
-        "INSERT OR REPLACE INTO channel_deliveries (seq, status, attempts, error, at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO channel_deliveries (seq, status, attempts, error, external_id, at) VALUES (?, ?, ?, ?, ?, ?)",
         event.seq,
         error === null ? "sent" : "failed",
         attempts,
         error,
+        outcome.status === "sent" ? (outcome.external_id ?? null) : null,
         now(),
       );
       this.advance(event.seq);

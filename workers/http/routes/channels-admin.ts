@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { IdentityKind } from "../../../src/channels/index.ts";
-import { MergeContactsBody, SwitchboardError, WechatAccountBody } from "../../../src/model/index.ts";
+import { EmailInboxBody, MergeContactsBody, SwitchboardError, WechatAccountBody } from "../../../src/model/index.ts";
 import { contactByIdentity, contactDetails, mergeContacts } from "../../channels/contacts.ts";
+import { createInbox, listInboxes } from "../../channels/email-inboxes.ts";
 import { rotateSecret } from "../../channels/secrets.ts";
 import { accountView, createAccount, listAccounts, requireAccount, updateAccount } from "../../channels/wechat-accounts.ts";
 import { database } from "../../db.ts";
@@ -37,6 +38,11 @@ export const channelAdminRoutes = new Hono<AppEnv>()
     }
     const secret = await rotateSecret(database(c.env.DB), c.get("caller").workspace_id, purpose);
     return c.json({ purpose, secret }, 201);
+  })
+  .get("/email", requireUser("admin"), async (c) => c.json({ items: await listInboxes(database(c.env.DB), c.get("caller").workspace_id) }))
+  .post("/email", requireUser("admin"), async (c) => {
+    const body = await readJson(c, EmailInboxBody);
+    return c.json(await createInbox(database(c.env.DB), c.get("caller").workspace_id, body), 201);
   })
   .get("/wechat", requireUser("admin"), async (c) => {
     const rows = await listAccounts(database(c.env.DB), c.get("caller").workspace_id);
