@@ -1,3 +1,24 @@
+CREATE TABLE `attachment_policies` (
+	`workspace_id` text PRIMARY KEY NOT NULL,
+	`body` text NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE TABLE `attachments` (
+	`id` text PRIMARY KEY NOT NULL,
+	`workspace_id` text NOT NULL,
+	`conversation_id` text NOT NULL,
+	`uploaded_by` text NOT NULL,
+	`r2_key` text NOT NULL,
+	`name` text NOT NULL,
+	`mime` text NOT NULL,
+	`size` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `attachments_conversation` ON `attachments` (`workspace_id`,`conversation_id`);--> statement-breakpoint
 CREATE TABLE `channel_inbox` (
 	`workspace_id` text NOT NULL,
 	`dedup_key` text NOT NULL,

@@ -20,4 +20,7 @@ export interface Env {
   WECHAT_API_BASE?: string;
   /** Sends email replies (Cloudflare Email Routing / Email Service). */
   EMAIL: SendEmail;
+  ATTACHMENTS: R2Bucket;
+  /** This deployment's public origin, for links made outside a request (email attachments); optional. */
+  PUBLIC_URL?: string;
 }

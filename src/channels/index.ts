@@ -11,3 +11,5 @@ export { MAX_THREAD_REFERENCES, normalizeMessageId, referencedIds, threadHeaders
 export { parseRecipient, replyAddress } from "./email/reply-token.ts";
 export { htmlToText } from "./email/html.ts";
 export { stripQuotedReply } from "./email/quote.ts";
+export { AttachmentPolicy, DEFAULT_ATTACHMENT_POLICY, isAllowedType, sanitizeFilename, sniffMime } from "./attachments/sniff.ts";
+export { DOWNLOAD_LINK_SECONDS, signDownload, verifyDownload } from "./attachments/signed-url.ts";

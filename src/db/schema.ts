@@ -255,3 +255,27 @@ export const emailInboxes = sqliteTable(
   },
   (t) => [index("email_inboxes_workspace").on(t.workspaceId)],
 );
+
+/** A file uploaded into a conversation (or received by a channel); its bytes are in R2 under `r2Key`. */
+export const attachments = sqliteTable(
+  "attachments",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    conversationId: text("conversation_id").notNull(),
+    uploadedBy: text("uploaded_by").notNull(),
+    r2Key: text("r2_key").notNull(),
+    name: text("name").notNull(),
+    mime: text("mime").notNull(),
+    size: integer("size").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("attachments_conversation").on(t.workspaceId, t.conversationId)],
+);
+
+/** A workspace's attachment limits; without a row, DEFAULT_ATTACHMENT_POLICY (src/channels) applies. */
+export const attachmentPolicies = sqliteTable("attachment_policies", {
+  workspaceId: text("workspace_id").primaryKey().references(() => workspaces.id),
+  body: text("body", { mode: "json" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

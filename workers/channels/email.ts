@@ -1,5 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import PostalMime from "postal-mime";
+import PostalMime, { type Attachment } from "postal-mime";
 import {
   automatedReason,
   htmlToText,
@@ -9,8 +9,10 @@ import {
   stripQuotedReply,
 } from "../../src/channels/index.ts";
 import { sha256Base64Url } from "../../src/auth/index.ts";
+import type { ChannelBinding } from "../../src/channels/index.ts";
 import type { ConversationSnapshot } from "../../src/model/index.ts";
-import { LIMITS } from "../../src/model/index.ts";
+import { LIMITS, SwitchboardError } from "../../src/model/index.ts";
+import { type AttachmentBytes, attachmentPolicy, putAttachmentBytes, recordAttachment } from "./attachments.ts";
 import type { Result } from "../conversation/rpc.ts";
 import { database, type Database, schema } from "../db.ts";
 import type { Env } from "../env.ts";
@@ -36,6 +38,42 @@ export interface EmailPayload {
   /** The conversation the reply token of the address named, if genuine. */
   token_conversation: string | null;
   automated: string | null;
+  /** Attachments already in R2, recorded on the conversation once it is known. */
+  attachments: AttachmentBytes[];
+}
+
+/** At most this many attachments of one email are kept; the rest are listed in the text. */
+const MAX_EMAIL_ATTACHMENTS = 10;
+
+async function hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Puts an email's attachments in R2 before the email is accepted, under IDs derived from its
+ * Message-ID (a re-delivery overwrites the same objects). Files the workspace does not accept,
+ * by size or by the type their bytes prove, are named in the message instead.
+ */
+async function storeEmailAttachments(env: Env, db: Database, workspaceId: string, messageId: string, attachments: Attachment[]) {
+  const policy = await attachmentPolicy(db, workspaceId);
+  const stored: AttachmentBytes[] = [];
+  const refused: string[] = [];
+  for (const [i, a] of attachments.entries()) {
+    const label = a.filename ?? `attachment ${i + 1}`;
+    if (i >= MAX_EMAIL_ATTACHMENTS) {
+      refused.push(`${label} (more than ${MAX_EMAIL_ATTACHMENTS} attachments)`);
+      continue;
+    }
+    const bytes = typeof a.content === "string" ? new TextEncoder().encode(a.content) : new Uint8Array(a.content);
+    try {
+      stored.push(await putAttachmentBytes(env, workspaceId, bytes, a.filename ?? undefined, policy, `att_${(await hex(`${messageId}#${i}`)).slice(0, 26)}`));
+    } catch (err) {
+      if (!(err instanceof SwitchboardError)) throw err;
+      refused.push(`${label} (${err.message})`);
+    }
+  }
+  return { stored, refused };
 }
 
 /** The Worker's `email()` handler: one support email into its conversation, or refused. */
@@ -54,18 +92,21 @@ export async function receiveEmail(message: ForwardableEmailMessage, env: Env): 
   const messageId = email.messageId ? normalizeMessageId(email.messageId) : `<${await sha256Base64Url(new TextDecoder().decode(raw))}@switchboard.invalid>`;
   const references = referencedIds(email.inReplyTo, email.references);
   const body = email.text?.trim() ? email.text : email.html ? htmlToText(email.html) : "";
+  const files = await storeEmailAttachments(env, db, inbox.workspaceId, messageId, email.attachments);
+  const refusedNote = files.refused.length > 0 ? `\n\n[Attachments not accepted: ${files.refused.join("; ")}]` : "";
   const payload: EmailPayload = {
     kind: "email",
     inbox: inbox.address,
     from,
     name: email.from?.name || null,
     subject: (email.subject ?? "").slice(0, 300),
-    text: stripQuotedReply(body),
+    text: stripQuotedReply(body) + refusedNote,
     message_id: messageId,
     references,
     thread: [...(email.references?.match(/<[^<>\s]+>/g) ?? []).map(normalizeMessageId), messageId].slice(-20),
     token_conversation: recipient.conversationId,
     automated: automatedReason(email.headers, from),
+    attachments: files.stored,
   };
   const dedupKey = `mail:${messageId}`;
   if (!(await acceptIntoInbox(db, inbox.workspaceId, dedupKey, "email", payload))) return;
@@ -85,6 +126,21 @@ async function threadConversation(env: Env, db: Database, workspaceId: string, p
     if (snapshot.ok && snapshot.value.state !== "ended") return snapshot.value;
   }
   return null;
+}
+
+/** Where links made outside a request point when PUBLIC_URL is not set (local development). */
+const DEFAULT_ORIGIN = "http://localhost:8787";
+
+function emailBinding(workspaceId: string, conversationId: string, payload: EmailPayload): ChannelBinding {
+  return {
+    channel: "email",
+    workspace_id: workspaceId,
+    conversation_id: conversationId,
+    inbox: payload.inbox,
+    address: payload.from,
+    subject: payload.subject,
+    message_ids: payload.thread,
+  };
 }
 
 function emailText(payload: EmailPayload): string {
@@ -124,18 +180,24 @@ export async function deliverEmail(env: Env, workspaceId: string, payload: Email
       clientMsgId,
       content: { kind: "text", text: emailText(payload) },
       conversationId: open?.conversation_id,
-      binding: (conversationId) => ({
-        channel: "email",
-        workspace_id: workspaceId,
-        conversation_id: conversationId,
-        inbox: payload.inbox,
-        address: payload.from,
-        subject: payload.subject,
-        message_ids: payload.thread,
-      }),
+      binding: (conversationId) => emailBinding(workspaceId, conversationId, payload),
     },
     now,
   );
+  const origin = (env.PUBLIC_URL ?? DEFAULT_ORIGIN).replace(/\/+$/, "");
+  for (const [i, file] of (payload.attachments ?? []).entries()) {
+    const stored = await recordAttachment(db, origin, workspaceId, result.conversation_id, contactId, file, now);
+    await deliverInbound(env, {
+      workspaceId,
+      channel: "email",
+      threadKey: `email:${payload.message_id}`,
+      contactId,
+      clientMsgId: `${clientMsgId}.${i}`,
+      content: stored.content,
+      conversationId: result.conversation_id,
+      binding: (conversationId) => emailBinding(workspaceId, conversationId, payload),
+    });
+  }
   await db
     .insert(schema.emailMessages)
     .values({ workspaceId, messageId: payload.message_id, conversationId: result.conversation_id, createdAt: now })

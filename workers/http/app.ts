@@ -8,6 +8,7 @@ import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 import { channelAdminRoutes, contactRoutes } from "./routes/channels-admin.ts";
 import { wechatRoutes } from "./routes/wechat.ts";
+import { attachmentRoutes } from "./routes/attachments.ts";
 
 export const app = new Hono<AppEnv>()
   .get("/health", (c) => c.json({ ok: true, service: "switchboard", environment: c.env.ENVIRONMENT }))
@@ -19,5 +20,6 @@ export const app = new Hono<AppEnv>()
   .route("/api/admin/channels", channelAdminRoutes)
   .route("/api/contacts", contactRoutes)
   .route("/api/channels/wechat", wechatRoutes)
+  .route("/api/attachments", attachmentRoutes)
   .notFound(notFound)
   .onError(onError);

@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { IdentityKind } from "../../../src/channels/index.ts";
+import { AttachmentPolicy, IdentityKind } from "../../../src/channels/index.ts";
 import { EmailInboxBody, MergeContactsBody, SwitchboardError, WechatAccountBody } from "../../../src/model/index.ts";
 import { contactByIdentity, contactDetails, mergeContacts } from "../../channels/contacts.ts";
+import { attachmentPolicy, setAttachmentPolicy } from "../../channels/attachments.ts";
 import { createInbox, listInboxes } from "../../channels/email-inboxes.ts";
 import { rotateSecret } from "../../channels/secrets.ts";
 import { accountView, createAccount, listAccounts, requireAccount, updateAccount } from "../../channels/wechat-accounts.ts";
@@ -38,6 +39,11 @@ export const channelAdminRoutes = new Hono<AppEnv>()
     }
     const secret = await rotateSecret(database(c.env.DB), c.get("caller").workspace_id, purpose);
     return c.json({ purpose, secret }, 201);
+  })
+  .get("/attachments", requireUser("admin"), async (c) => c.json(await attachmentPolicy(database(c.env.DB), c.get("caller").workspace_id)))
+  .put("/attachments", requireUser("admin"), async (c) => {
+    const body = await readJson(c, AttachmentPolicy);
+    return c.json(await setAttachmentPolicy(database(c.env.DB), c.get("caller").workspace_id, body));
   })
   .get("/email", requireUser("admin"), async (c) => c.json({ items: await listInboxes(database(c.env.DB), c.get("caller").workspace_id) }))
   .post("/email", requireUser("admin"), async (c) => {
