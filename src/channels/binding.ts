@@ -22,6 +22,16 @@ export const ChannelBinding = z.discriminatedUnion("channel", [
 ]);
 export type ChannelBinding = z.infer<typeof ChannelBinding>;
 
+/**
+ * The bindings a conversation delivers to itself. API-channel replies are not pushed from the
+ * conversation: the webhooks read them from the event stream (docs/channels.md, "API channel").
+ */
+export type OutboundBinding = Exclude<ChannelBinding, { channel: "api" }>;
+
+export function isOutbound(binding: ChannelBinding): binding is OutboundBinding {
+  return binding.channel !== "api";
+}
+
 /** WeChat accepts customer-service messages only within 48 hours of the user's last message. */
 export const WECHAT_REPLY_WINDOW_MS = 48 * 60 * 60 * 1000;
 

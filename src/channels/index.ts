@@ -1,6 +1,6 @@
 /** Channel adapters: each channel's protocol in, standard events out, replies rendered back. */
 export { IdentityKind, type Identity, normalizeIdentity, userHash, verifyUserHash } from "./identity.ts";
-export { ChannelBinding, type DeliveryOutcome, replyWindowMs, WECHAT_REPLY_WINDOW_MS } from "./binding.ts";
+export { ChannelBinding, type DeliveryOutcome, isOutbound, type OutboundBinding, replyWindowMs, WECHAT_REPLY_WINDOW_MS } from "./binding.ts";
 export { WECHAT_TIMESTAMP_WINDOW_SECONDS, wechatSignature, verifyWechatSignature } from "./wechat/signature.ts";
 export { decryptWechat, wechatAesKey } from "./wechat/cipher.ts";
 export { parseWechatXml } from "./wechat/xml.ts";
@@ -13,3 +13,4 @@ export { htmlToText } from "./email/html.ts";
 export { stripQuotedReply } from "./email/quote.ts";
 export { AttachmentPolicy, DEFAULT_ATTACHMENT_POLICY, isAllowedType, sanitizeFilename, sniffMime } from "./attachments/sniff.ts";
 export { DOWNLOAD_LINK_SECONDS, signDownload, verifyDownload } from "./attachments/signed-url.ts";
+export { API_TIMESTAMP_WINDOW_SECONDS, apiSignature, verifyApiSignature } from "./api/signature.ts";

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { MessageContent } from "./content.ts";
+import { ConversationContext } from "./context.ts";
 import { ContactId } from "./ids.ts";
 
 /** A customer's own user ID, vouched for by `user_hash` (docs/channels.md, "Identity verification"). */
@@ -41,3 +43,21 @@ export const EmailInboxBody = z.object({
   address: z.email().max(254).refine((a) => !a.split("@")[0]!.includes("+"), "the inbox address must not contain '+': it is where reply tokens go"),
   name: z.string().max(100).optional(),
 });
+
+/** An inbound message from any system, through the signed API channel (docs/api.md). */
+export const ApiInboundBody = z.object({
+  /** Unique per message for the sending system: a retry with the same key is the same message. */
+  idempotency_key: z.string().regex(/^[A-Za-z0-9._:-]{1,60}$/, "idempotency_key: 1–60 letters, digits or . _ : -"),
+  contact: z
+    .object({
+      /** The sending system's own ID for the person. */
+      external_id: z.string().min(1).max(128).optional(),
+      email: z.email().max(254).optional(),
+      phone: z.string().regex(/^\+?[0-9 ()-]{5,32}$/).optional(),
+      name: z.string().max(100).optional(),
+    })
+    .refine((c) => c.external_id || c.email || c.phone, "contact needs external_id, email or phone"),
+  content: MessageContent,
+  context: ConversationContext.omit({ channel: true }).partial().optional(),
+});
+export type ApiInboundBody = z.infer<typeof ApiInboundBody>;

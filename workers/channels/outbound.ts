@@ -11,8 +11,6 @@ export function deliverOutbound(env: Env): Deliver {
         return sendWechatMessage(env, binding.account_id, binding.openid, content);
       case "email":
         return sendEmailReply(env, binding, content);
-      case "api":
-        return { status: "sent" };
     }
   };
 }

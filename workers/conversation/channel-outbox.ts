@@ -1,4 +1,4 @@
-import { type ChannelBinding, type DeliveryOutcome, replyWindowMs } from "../../src/channels/index.ts";
+import { type ChannelBinding, type DeliveryOutcome, isOutbound, type OutboundBinding, replyWindowMs } from "../../src/channels/index.ts";
 import { isStaff } from "../../src/conversation/index.ts";
 import type { Actor, ConversationEvent, MessageContent, Visibility } from "../../src/model/index.ts";
 import { SwitchboardError } from "../../src/model/index.ts";
@@ -39,7 +39,7 @@ interface Link {
   last_error: string | null;
 }
 
-export type Deliver = (binding: ChannelBinding, content: MessageContent, event: ConversationEvent & { type: "message" }) => Promise<DeliveryOutcome>;
+export type Deliver = (binding: OutboundBinding, content: MessageContent, event: ConversationEvent & { type: "message" }) => Promise<DeliveryOutcome>;
 /** Tells the team (an internal note) that a reply did not reach the customer. */
 export type Notify = (seq: number, text: string) => void;
 
@@ -128,7 +128,7 @@ export class ChannelOutbox {
   /** Delivers what is due; returns when the alarm should run next (null: nothing left). */
   async flush(store: ConversationStore, deliver: Deliver, notify: Notify, now: () => number): Promise<number | null> {
     const first = this.link();
-    if (!first) return null;
+    if (!first || !isOutbound(first.binding)) return null;
     if (first.next_at > now()) return first.sent_seq < store.headSeq() ? first.next_at : null;
     let sends = 0;
     // The link is re-read after every await: an inbound message may have re-bound it meanwhile.
@@ -147,7 +147,7 @@ export class ChannelOutbox {
       const outcome: DeliveryOutcome =
         closesAt !== null && now() > closesAt
           ? { status: "failed", code: "reply_window_closed", error: "the customer's reply window closed before the message could be sent" }
-          : await deliver(link.binding, event.content, event).catch((err: unknown) => ({ status: "retry" as const, error: String(err) }));
+          : await deliver(link.binding as OutboundBinding, event.content, event).catch((err: unknown) => ({ status: "retry" as const, error: String(err) }));
       const attempts = this.link()!.attempts + 1;
       if (outcome.status === "retry" && attempts < MAX_ATTEMPTS) {
         const nextAt = now() + Math.min(300_000, 1000 * 2 ** Math.min(attempts - 1, 9));

@@ -9,6 +9,7 @@ import { widgetRoutes } from "./routes/widget.ts";
 import { channelAdminRoutes, contactRoutes } from "./routes/channels-admin.ts";
 import { wechatRoutes } from "./routes/wechat.ts";
 import { attachmentRoutes } from "./routes/attachments.ts";
+import { apiChannelRoutes } from "./routes/api-channel.ts";
 
 export const app = new Hono<AppEnv>()
   .get("/health", (c) => c.json({ ok: true, service: "switchboard", environment: c.env.ENVIRONMENT }))
@@ -21,5 +22,6 @@ export const app = new Hono<AppEnv>()
   .route("/api/contacts", contactRoutes)
   .route("/api/channels/wechat", wechatRoutes)
   .route("/api/attachments", attachmentRoutes)
+  .route("/api/channels/api", apiChannelRoutes)
   .notFound(notFound)
   .onError(onError);
