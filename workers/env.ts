@@ -21,6 +21,8 @@ export interface Env {
   /** Sends email replies (Cloudflare Email Routing / Email Service). */
   EMAIL: SendEmail;
   ATTACHMENTS: R2Bucket;
+  /** Turnstile's siteverify URL (default Cloudflare's); tests point it at a fake. */
+  TURNSTILE_VERIFY_URL?: string;
   /** This deployment's public origin, for links made outside a request (email attachments); optional. */
   PUBLIC_URL?: string;
 }

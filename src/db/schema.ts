@@ -164,7 +164,8 @@ export const channelSecrets = sqliteTable(
   "channel_secrets",
   {
     workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
-    purpose: text("purpose", { enum: ["identity", "api"] }).notNull(),
+    /** `turnstile` is the Turnstile secret key an admin brings; the others Switchboard generates. */
+    purpose: text("purpose", { enum: ["identity", "api", "turnstile"] }).notNull(),
     secret: text("secret").notNull(),
     createdAt: integer("created_at").notNull(),
   },

@@ -61,3 +61,27 @@ export const ApiInboundBody = z.object({
   context: ConversationContext.omit({ channel: true }).partial().optional(),
 });
 export type ApiInboundBody = z.infer<typeof ApiInboundBody>;
+
+/** A leave-a-message form submission (JSON, or the same fields form-encoded). */
+export const FormSubmission = z
+  .object({
+    name: z.string().trim().max(100).optional(),
+    email: z.email().max(254).optional(),
+    phone: z.string().regex(/^\+?[0-9 ()-]{5,32}$/, "phone: digits, spaces, ( ) - and a leading +").optional(),
+    subject: z.string().trim().max(200).optional(),
+    message: z.string().trim().min(1, "message must not be empty").max(8000),
+    /** The page the form is on (else the Referer). */
+    page: z.url().max(2048).optional(),
+    /** The honeypot: a hidden field people leave empty. */
+    website: z.string().max(2048).optional(),
+    "cf-turnstile-response": z.string().max(4096).optional(),
+    /** For HTML forms: where to send the browser after a successful submission. */
+    _redirect: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  })
+  .refine((f) => f.email || f.phone, { message: "leave an email address or a phone number so the team can answer", path: ["email"] });
+export type FormSubmission = z.infer<typeof FormSubmission>;
+
+export const FormSettingsBody = z.object({
+  /** The Turnstile secret key; null turns verification off. */
+  turnstile_secret: z.string().min(10).max(200).nullable(),
+});

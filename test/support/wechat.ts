@@ -1,7 +1,7 @@
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { call, json, waitUntil } from "./api.ts";
 
-/** WeChat's own fake origin in the tests (vitest.config.ts, test/fakes/wechat-api.ts). */
+/** WeChat's own fake origin in the tests (vitest.config.ts, test/fakes/outbound.ts). */
 const FAKE = "http://fake-wechat.test";
 
 export interface WechatAccount {

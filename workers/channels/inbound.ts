@@ -119,4 +119,5 @@ export async function createConversation(env: Env, db: Database, message: Pick<I
     lastSeq: created.head_seq,
     createdAt: created.created_at,
   });
+  return created;
 }

@@ -10,6 +10,7 @@ import { channelAdminRoutes, contactRoutes } from "./routes/channels-admin.ts";
 import { wechatRoutes } from "./routes/wechat.ts";
 import { attachmentRoutes } from "./routes/attachments.ts";
 import { apiChannelRoutes } from "./routes/api-channel.ts";
+import { formRoutes } from "./routes/forms.ts";
 
 export const app = new Hono<AppEnv>()
   .get("/health", (c) => c.json({ ok: true, service: "switchboard", environment: c.env.ENVIRONMENT }))
@@ -23,5 +24,6 @@ export const app = new Hono<AppEnv>()
   .route("/api/channels/wechat", wechatRoutes)
   .route("/api/attachments", attachmentRoutes)
   .route("/api/channels/api", apiChannelRoutes)
+  .route("/api/channels/forms", formRoutes)
   .notFound(notFound)
   .onError(onError);

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AttachmentPolicy, IdentityKind } from "../../../src/channels/index.ts";
-import { EmailInboxBody, MergeContactsBody, SwitchboardError, WechatAccountBody } from "../../../src/model/index.ts";
+import { EmailInboxBody, FormSettingsBody, MergeContactsBody, SwitchboardError, WechatAccountBody } from "../../../src/model/index.ts";
 import { contactByIdentity, contactDetails, mergeContacts } from "../../channels/contacts.ts";
 import { attachmentPolicy, setAttachmentPolicy } from "../../channels/attachments.ts";
 import { createInbox, listInboxes } from "../../channels/email-inboxes.ts";
-import { rotateSecret } from "../../channels/secrets.ts";
+import { rotateSecret, setSecret } from "../../channels/secrets.ts";
 import { accountView, createAccount, listAccounts, requireAccount, updateAccount } from "../../channels/wechat-accounts.ts";
 import { database } from "../../db.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -44,6 +44,11 @@ export const channelAdminRoutes = new Hono<AppEnv>()
   .put("/attachments", requireUser("admin"), async (c) => {
     const body = await readJson(c, AttachmentPolicy);
     return c.json(await setAttachmentPolicy(database(c.env.DB), c.get("caller").workspace_id, body));
+  })
+  .put("/forms", requireUser("admin"), async (c) => {
+    const body = await readJson(c, FormSettingsBody);
+    await setSecret(database(c.env.DB), c.get("caller").workspace_id, "turnstile", body.turnstile_secret);
+    return c.json({ turnstile: body.turnstile_secret !== null });
   })
   .get("/email", requireUser("admin"), async (c) => c.json({ items: await listInboxes(database(c.env.DB), c.get("caller").workspace_id) }))
   .post("/email", requireUser("admin"), async (c) => {

@@ -1,5 +1,5 @@
 /**
- * A fake of the WeChat API for the tests, served to the Worker's outbound fetches (miniflare's
+ * Fakes of the third-party APIs for the tests (WeChat, Turnstile), served to the Worker's outbound fetches (miniflare's
  * outboundService, see vitest.config.ts). It runs in Node, records every call by app ID, and
  * answers with scripted errors. Tests drive it over HTTP at http://fake-wechat.test/__fake/…
  */
@@ -65,9 +65,19 @@ export async function fakeWechat(request: Request): Promise<Response> {
   return new Response(`the fake WeChat API has no ${request.method} ${url.pathname}`, { status: 404 });
 }
 
+/** Turnstile's siteverify: this token passes, any other fails (like Cloudflare's documented test keys). */
+export const TURNSTILE_PASS = "XXXX.DUMMY.TOKEN.XXXX";
+
+async function fakeTurnstile(request: Request): Promise<Response> {
+  const form = new URLSearchParams(await request.text());
+  const success = !!form.get("secret") && form.get("response") === TURNSTILE_PASS;
+  return Response.json({ success, "error-codes": success ? [] : ["invalid-input-response"] });
+}
+
 /** Every outbound fetch of the Worker under test: third parties are faked here, nothing reaches the network. */
 export async function fakeOutbound(request: Request): Promise<Response> {
   const host = new URL(request.url).host;
   if (host === "fake-wechat.test") return fakeWechat(request);
+  if (host === "fake-turnstile.test") return fakeTurnstile(request);
   return new Response(`no fake for ${host} in the tests`, { status: 502 });
 }
