@@ -37,6 +37,7 @@ export const WechatAccountView = z.object({
   created_at: z.int(),
   updated_at: z.int(),
 });
+export type WechatAccountView = z.infer<typeof WechatAccountView>;
 
 /** A support address whose mail the Email Routing rule sends to this Worker. */
 export const EmailInboxBody = z.object({

@@ -1,12 +1,12 @@
 import { and, eq } from "drizzle-orm";
-import type { WechatAccountBody } from "../../src/model/index.ts";
+import type { WechatAccountBody, WechatAccountView } from "../../src/model/index.ts";
 import { newId, SwitchboardError } from "../../src/model/index.ts";
 import { type Database, schema } from "../db.ts";
 
 type Row = typeof schema.wechatAccounts.$inferSelect;
 
 /** The account as the admin API shows it: everything but the app secret, the token and the AES key. */
-export function accountView(row: Row, origin: string) {
+export function accountView(row: Row, origin: string): WechatAccountView {
   return {
     id: row.id,
     kind: row.kind,
