@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TURNSTILE_PASS } from "../fakes/outbound.ts";
 import { call, json, messageLog, postMessage, waitUntil } from "../support/api.ts";
 import { createInbox } from "../support/email.ts";
-import { createTeam, type Team } from "../support/fixture.ts";
+import { createTeam, type Team, userId } from "../support/fixture.ts";
+import { createGroup, publishRules } from "../support/routing.ts";
 
 let team: Team;
 
@@ -111,5 +112,25 @@ describe("answering a form", () => {
       return s.deliveries[0]?.status === "sent" && s;
     });
     expect(status.channel).toBe("email");
+  });
+});
+
+describe("routing a form", () => {
+  it("lets the rules choose the form's skill group while it stays offline", async () => {
+    const shop = await createTeam();
+    const sales = await createGroup(shop.admin, "Sales", [userId(shop, "agent")]);
+    const support = await createGroup(shop.admin, "Support", [userId(shop, "agent", 1)]);
+    await publishRules(shop.admin, {
+      rules: [{ id: "forms", name: "Forms to Sales", when: [{ type: "channel", in: ["form"] }], then: [{ type: "enqueue", group: sales, priority: 40 }] }],
+      fallback: [{ type: "enqueue", group: support, priority: 50 }],
+    });
+    const email = address();
+    await json(await call(formUrl(shop), { method: "POST", json: { email, message: "Quote for 20 seats?" } }), 201);
+    const conversationId = (await contactOf(email, shop)).conversations[0].id;
+    const snapshot = await json(await call(`/api/conversations/${conversationId}`, { token: shop.supervisor }), 200);
+    expect(snapshot.state).toBe("offline");
+    expect(snapshot.routing).toMatchObject({ status: "offline", group_id: sales, priority: 40 });
+    const events = await json(await call(`/api/conversations/${conversationId}/events`, { token: shop.supervisor }), 200);
+    expect(events.events.find((e: any) => e.type === "routed")).toMatchObject({ decided_by: "forms" });
   });
 });

@@ -79,5 +79,8 @@ export async function submitForm(env: Env, widgetKey: string, form: FormSubmissi
         })
       : await stub.postMessage(caller, body),
   );
-  return { kind: "accepted", conversation_id: conversationId, duplicate: conversationId !== candidate };
+  const duplicate = conversationId !== candidate;
+  // The rules choose the team whose offline list it joins (a `routed` event, and `routing.group_id`).
+  if (!duplicate) unwrap(await stub.routeOffline(text));
+  return { kind: "accepted", conversation_id: conversationId, duplicate };
 }

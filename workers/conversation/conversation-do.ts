@@ -22,6 +22,7 @@ import type {
   Participant,
   PostMessageBody,
   ReceiptBody,
+  RoutingView,
   ServerFrame,
   StateChangeBody,
   TransferTarget,
@@ -173,6 +174,29 @@ export class ConversationDO extends DurableObject<Env> {
       this.channel.bind(binding, Date.now(), this.store.headSeq());
     });
     return bound.ok ? this.postMessage(caller, body) : bound;
+  }
+
+  /**
+   * A leave-a-message conversation (a form): the rules decide its skill group, which is recorded;
+   * it stays offline, for that group to answer, instead of joining a live queue.
+   */
+  async routeOffline(firstMessage: string): Promise<Result<RoutingView>> {
+    try {
+      const record = this.store.get();
+      if (!record) throw new SwitchboardError("not_found", "no such conversation");
+      const outcome = await route(this.env, { workspace_id: record.workspace_id, context: record.context, contact_tags: record.context.tags ?? [], first_message: firstMessage });
+      if (outcome) {
+        const target = outcome.target;
+        this.commit((at) => [
+          this.appendEvent({ type: "routed", visibility: "internal", version: outcome.version, decided_by: outcome.decided_by, target, intent: outcome.intent }, at),
+        ]);
+        const group = target.kind === "group" ? target.group : target.kind === "offline" ? null : (target.fallback_group ?? null);
+        this.store.setRouting({ status: "offline", group_id: group, priority: target.kind === "offline" ? 50 : target.priority, retry_at: null });
+      }
+      return { ok: true, value: this.routingView(this.store.routing(), true) };
+    } catch (err) {
+      return { ok: false, error: asSwitchboardError(err).toBody().error };
+    }
   }
 
   /** Where the conversation's replies go and how their delivery stands; null for widget conversations. */
