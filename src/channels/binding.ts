@@ -5,7 +5,13 @@ import { z } from "zod";
  * channel's last inbound message, read by its channel outbox.
  */
 export const ChannelBinding = z.discriminatedUnion("channel", [
-  z.object({ channel: z.literal("wechat"), account_id: z.string(), app_id: z.string(), openid: z.string() }),
+  z.object({
+    channel: z.literal("wechat"),
+    account_id: z.string(),
+    app_id: z.string(),
+    kind: z.enum(["official_account", "mini_program"]),
+    openid: z.string(),
+  }),
   z.object({
     channel: z.literal("email"),
     workspace_id: z.string(),

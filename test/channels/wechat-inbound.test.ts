@@ -222,7 +222,7 @@ describe("WeChat pushes that were stored but not delivered", () => {
       workspaceId: team.workspaceId,
       dedupKey: message.dedupKey,
       channel: "wechat",
-      payload: { kind: "wechat", account_id: safe.id, app_id: safe.appId, message },
+      payload: { kind: "wechat", account_id: safe.id, app_id: safe.appId, account_kind: "official_account", message },
       status: "pending",
       receivedAt: Date.now() - 120_000,
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseWechatXml } from "../../src/channels/index.ts";
+import { parseWechatXml, wechatCustomMessage } from "../../src/channels/index.ts";
 
 describe("parseWechatXml", () => {
   it("reads CDATA and plain fields of a WeChat push", () => {
@@ -35,5 +35,21 @@ describe("parseWechatXml", () => {
 
   it("refuses an unclosed element", () => {
     expect(() => parseWechatXml("<xml><Content>open</xml>")).toThrow(/not closed/);
+  });
+});
+
+describe("wechatCustomMessage", () => {
+  const card = { kind: "card" as const, title: "Order 1042", text: "Shipped", url: "https://shop.test/o/1042" };
+
+  it("sends a linked card to an official account as a news article", () => {
+    expect(wechatCustomMessage("o1", card, "official_account")).toEqual({
+      touser: "o1",
+      msgtype: "news",
+      news: { articles: [{ title: "Order 1042", description: "Shipped", url: "https://shop.test/o/1042" }] },
+    });
+  });
+
+  it("sends a linked card to a mini-program as a link, which mini-programs support", () => {
+    expect(wechatCustomMessage("o1", card, "mini_program")).toMatchObject({ msgtype: "link", link: { title: "Order 1042", url: "https://shop.test/o/1042" } });
   });
 });

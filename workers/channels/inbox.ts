@@ -7,7 +7,9 @@ import { deliverEmail, type EmailPayload } from "./email.ts";
 import { deliverInbound } from "./inbound.ts";
 
 /** What the inbox stores of a push until it is delivered into its conversation. */
-export type InboxPayload = { kind: "wechat"; account_id: string; app_id: string; message: WechatInbound } | EmailPayload;
+export type InboxPayload =
+  | { kind: "wechat"; account_id: string; app_id: string; account_kind: "official_account" | "mini_program"; message: WechatInbound }
+  | EmailPayload;
 
 /** A pending row is left to the request that stored it for this long before the sweep takes it over. */
 const SWEEP_AFTER_MS = 60_000;
@@ -65,7 +67,7 @@ async function deliverWechat(env: Env, db: Database, workspaceId: string, payloa
     contactId,
     clientMsgId: m.clientMsgId,
     content: m.content,
-    binding: { channel: "wechat", account_id: payload.account_id, app_id: payload.app_id, openid: m.openid },
+    binding: { channel: "wechat", account_id: payload.account_id, app_id: payload.app_id, kind: payload.account_kind, openid: m.openid },
   });
 }
 

@@ -8,7 +8,7 @@ export function deliverOutbound(env: Env): Deliver {
   return async (binding, content) => {
     switch (binding.channel) {
       case "wechat":
-        return sendWechatMessage(env, binding.account_id, binding.openid, content);
+        return sendWechatMessage(env, binding, content);
       case "email":
         return sendEmailReply(env, binding, content);
     }

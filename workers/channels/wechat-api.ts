@@ -60,8 +60,13 @@ async function accessToken(env: Env, accountId: string, force: boolean): Promise
  * send tried once more at once; busy/rate-limit answers and network failures are retried later by
  * the outbox; a closed 48-hour window or any other refusal is final.
  */
-export async function sendWechatMessage(env: Env, accountId: string, openid: string, content: MessageContent): Promise<DeliveryOutcome> {
-  const body = JSON.stringify(wechatCustomMessage(openid, content));
+export async function sendWechatMessage(
+  env: Env,
+  binding: { account_id: string; openid: string; kind: "official_account" | "mini_program" },
+  content: MessageContent,
+): Promise<DeliveryOutcome> {
+  const accountId = binding.account_id;
+  const body = JSON.stringify(wechatCustomMessage(binding.openid, content, binding.kind));
   for (let attempt = 0; attempt < 2; attempt++) {
     const token = await accessToken(env, accountId, attempt > 0);
     if ("error" in token) return { status: "retry", error: token.error };

@@ -1,11 +1,22 @@
 import type { MessageContent } from "../../model/index.ts";
 
-/** The body of a customer-service message (`/cgi-bin/message/custom/send`) for `openid`. */
-export function wechatCustomMessage(openid: string, content: MessageContent): Record<string, unknown> {
+/**
+ * The body of a customer-service message (`/cgi-bin/message/custom/send`) for `openid`. A card
+ * with a link is a `news` article for an official account and a `link` for a mini-program,
+ * which has no `news`.
+ */
+export function wechatCustomMessage(openid: string, content: MessageContent, kind: "official_account" | "mini_program" = "official_account"): Record<string, unknown> {
   switch (content.kind) {
     case "text":
       return { touser: openid, msgtype: "text", text: { content: content.text } };
     case "card":
+      if (content.url && kind === "mini_program") {
+        return {
+          touser: openid,
+          msgtype: "link",
+          link: { title: content.title, description: content.text ?? "", url: content.url, thumb_url: content.image_url ?? "" },
+        };
+      }
       if (content.url) {
         return {
           touser: openid,

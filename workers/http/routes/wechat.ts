@@ -41,7 +41,7 @@ export const wechatRoutes = new Hono<AppEnv>()
       xml = body;
     }
     const message = wechatInbound(parseWechatXml(xml), xml);
-    const payload = { kind: "wechat" as const, account_id: account.id, app_id: account.appId, message };
+    const payload = { kind: "wechat" as const, account_id: account.id, app_id: account.appId, account_kind: account.kind, message };
     // Stored before WeChat hears "success": from here on a crash only delays the message (the cron
     // sweep delivers it), and WeChat's retries of the same push find it and change nothing.
     const pending = await acceptIntoInbox(db, account.workspaceId, message.dedupKey, "wechat", payload);
