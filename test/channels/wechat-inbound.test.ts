@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseWechatXml, wechatInbound } from "../../src/channels/index.ts";
 import { runCron } from "../../workers/cron.ts";
@@ -188,6 +188,16 @@ describe("WeChat message types", () => {
       check(messages[0].content);
     });
   }
+
+  it("follows a voice note with its audio, fetched from WeChat into an attachment", async () => {
+    const openid = newOpenid();
+    await accepted(await push(safe, wechatXml(safe, openid, { MsgType: "voice", MediaId: "media_voice_2", Format: "amr", Recognition: "退款", MsgId: 108 })));
+    const { messages } = await wechatContact(team.agent, safe, openid, 2);
+    expect(messages[1].content).toMatchObject({ kind: "file", mime: "audio/amr" });
+    const link = await json(await call(`${new URL(messages[1].content.url).pathname}?redirect=false`, { token: team.agent }), 200);
+    const audio = await exports.default.fetch(new Request(link.url));
+    expect(new TextDecoder().decode((await audio.arrayBuffer()).slice(0, 6))).toBe("#!AMR\n");
+  });
 
   it("keeps an unknown message type with its raw XML instead of dropping it", async () => {
     const openid = newOpenid();

@@ -51,6 +51,14 @@ export async function fakeWechat(request: Request): Promise<Response> {
     state.validTokens.add(token);
     return json({ access_token: token, expires_in: 7200 });
   }
+  if (url.pathname === "/cgi-bin/media/get") {
+    const token = url.searchParams.get("access_token") ?? "";
+    const appid = appOfToken(token);
+    app(appid).calls.push({ path: url.pathname, appid, body: url.searchParams.get("media_id"), at: Date.now() });
+    if (!app(appid).validTokens.has(token)) return json({ errcode: 42001, errmsg: "access_token expired" });
+    // An AMR voice note: the magic "#!AMR\n" and a few frames.
+    return new Response(new Uint8Array([0x23, 0x21, 0x41, 0x4d, 0x52, 0x0a, 0x3c, 0x48, 0xf5, 0x1f]), { headers: { "content-type": "audio/amr" } });
+  }
   if (url.pathname === "/cgi-bin/message/custom/send" && request.method === "POST") {
     const token = url.searchParams.get("access_token") ?? "";
     const appid = appOfToken(token);

@@ -3,7 +3,9 @@ import type { WechatInbound } from "../../src/channels/index.ts";
 import { database, type Database, schema } from "../db.ts";
 import type { Env } from "../env.ts";
 import { resolveContact } from "./contacts.ts";
+import { attachmentPolicy, putAttachmentBytes, recordAttachment } from "./attachments.ts";
 import { deliverEmail, type EmailPayload } from "./email.ts";
+import { fetchWechatMedia } from "./wechat-api.ts";
 import { deliverInbound } from "./inbound.ts";
 
 /** What the inbox stores of a push until it is delivered into its conversation. */
@@ -60,15 +62,31 @@ async function deliverWechat(env: Env, db: Database, workspaceId: string, payloa
     {},
     now,
   );
-  return deliverInbound(env, {
+  const message = {
     workspaceId,
-    channel: "wechat",
+    channel: "wechat" as const,
     threadKey: `wechat:${payload.account_id}:${m.openid}`,
     contactId,
     clientMsgId: m.clientMsgId,
     content: m.content,
-    binding: { channel: "wechat", account_id: payload.account_id, app_id: payload.app_id, kind: payload.account_kind, openid: m.openid },
-  });
+    binding: { channel: "wechat" as const, account_id: payload.account_id, app_id: payload.app_id, kind: payload.account_kind, openid: m.openid },
+  };
+  const result = await deliverInbound(env, message, now);
+  // A voice note or video is followed by its file, fetched from WeChat's media store into R2.
+  const mediaId = m.content.kind === "channel" && ["voice", "video", "shortvideo"].includes(m.content.type) ? m.content.data?.MediaId : undefined;
+  if (mediaId) {
+    const bytes = await fetchWechatMedia(env, payload.account_id, mediaId);
+    const policy = await attachmentPolicy(db, workspaceId);
+    const file = await putAttachmentBytes(env, workspaceId, bytes, `${m.content.kind === "channel" ? m.content.type : "media"}-${mediaId.slice(0, 16)}`, policy, `att_${(await sha256Hex(`${m.dedupKey}#media`)).slice(0, 26)}`);
+    const stored = await recordAttachment(db, (env.PUBLIC_URL ?? "http://localhost:8787").replace(/\/+$/, ""), workspaceId, result.conversation_id, contactId, file, now);
+    await deliverInbound(env, { ...message, clientMsgId: `${m.clientMsgId}.media`.slice(0, 64), content: stored.content, conversationId: result.conversation_id }, now);
+  }
+  return result;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The cron's sweep: delivers pushes whose request stopped after storing them (a crash, an eviction). */

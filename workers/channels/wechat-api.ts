@@ -91,3 +91,28 @@ export async function sendWechatMessage(
   }
   return { status: "retry", error: "WeChat refused two fresh access tokens" };
 }
+
+/**
+ * The bytes of a user's voice note or video (WeChat keeps them three days, by MediaId), so agents
+ * can play them. An invalid token is replaced once; any other failure is thrown for the inbox to retry.
+ */
+export async function fetchWechatMedia(env: Env, accountId: string, mediaId: string): Promise<Uint8Array> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const token = await accessToken(env, accountId, attempt > 0);
+    if ("error" in token) throw new Error(`WeChat media ${mediaId}: ${token.error}`);
+    const url = `${apiBase(env)}/cgi-bin/media/get?access_token=${encodeURIComponent(token.token)}&media_id=${encodeURIComponent(mediaId)}`;
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`WeChat media ${mediaId}: HTTP ${res.status}`);
+    // Errors come back as JSON; media as the file itself.
+    if ((res.headers.get("content-type") ?? "").includes("json")) {
+      const reply = (await res.json()) as WechatReply;
+      if (WECHAT_TOKEN_ERRORS.has(reply.errcode ?? 0)) {
+        tokens.delete(accountId);
+        continue;
+      }
+      throw new Error(`WeChat media ${mediaId}: errcode ${reply.errcode ?? "?"} ${reply.errmsg ?? ""}`);
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  }
+  throw new Error(`WeChat media ${mediaId}: WeChat refused two fresh access tokens`);
+}
