@@ -43,6 +43,20 @@ describe("WeChat replies", () => {
     expect(status.deliveries[0].status).toBe("sent");
   });
 
+  it("uploads an agent's image to WeChat's media store and sends it as an image", async () => {
+    const account = await connectWechat(team.admin);
+    const { openid, conversationId } = await wechatUser(account);
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    const stored = await json(await call(`/api/attachments?conversation_id=${conversationId}&name=label.png`, { method: "POST", token: team.agent, body: png }), 201);
+    await json(await call(`/api/conversations/${conversationId}/messages`, { method: "POST", token: team.agent, json: { client_msg_id: "img", content: stored.content } }), 201);
+    const send = await waitUntil("the image at WeChat", async () =>
+      (await wechatCalls(account.appId)).find((c) => c.path.endsWith("/custom/send") && c.body.touser === openid),
+    );
+    const upload = (await wechatCalls(account.appId)).find((c) => c.path === "/cgi-bin/media/upload");
+    expect(upload!.body).toMatchObject({ type: "image", size: png.byteLength, first: [0x89, 0x50, 0x4e, 0x47] });
+    expect(send.body).toEqual({ touser: openid, msgtype: "image", image: { media_id: expect.stringMatching(/^media-/) } });
+  });
+
   it("keeps internal notes and the user's own messages out of WeChat", async () => {
     const account = await connectWechat(team.admin);
     const { openid, conversationId } = await wechatUser(account);

@@ -51,6 +51,15 @@ export async function fakeWechat(request: Request): Promise<Response> {
     state.validTokens.add(token);
     return json({ access_token: token, expires_in: 7200 });
   }
+  if (url.pathname === "/cgi-bin/media/upload" && request.method === "POST") {
+    const token = url.searchParams.get("access_token") ?? "";
+    const appid = appOfToken(token);
+    const media = (await request.formData()).get("media") as unknown as Blob | null;
+    const bytes = media ? new Uint8Array(await media.arrayBuffer()) : new Uint8Array();
+    app(appid).calls.push({ path: url.pathname, appid, body: { type: url.searchParams.get("type"), size: bytes.byteLength, first: Array.from(bytes.slice(0, 4)) }, at: Date.now() });
+    if (!app(appid).validTokens.has(token)) return json({ errcode: 42001, errmsg: "access_token expired" });
+    return json({ type: "image", media_id: `media-${app(appid).calls.length}`, created_at: Math.floor(Date.now() / 1000) });
+  }
   if (url.pathname === "/cgi-bin/media/get") {
     const token = url.searchParams.get("access_token") ?? "";
     const appid = appOfToken(token);

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { type DeliveryOutcome, WECHAT_RETRY_ERRORS, WECHAT_TOKEN_ERRORS, WECHAT_WINDOW_ERRORS, wechatCustomMessage } from "../../src/channels/index.ts";
 import type { MessageContent } from "../../src/model/index.ts";
 import { database, schema } from "../db.ts";
+import { findAttachment } from "./attachments.ts";
 import type { Env } from "../env.ts";
 
 const DEFAULT_API_BASE = "https://api.weixin.qq.com";
@@ -66,15 +67,25 @@ export async function sendWechatMessage(
   content: MessageContent,
 ): Promise<DeliveryOutcome> {
   const accountId = binding.account_id;
-  const body = JSON.stringify(wechatCustomMessage(binding.openid, content, binding.kind));
   for (let attempt = 0; attempt < 2; attempt++) {
     const token = await accessToken(env, accountId, attempt > 0);
     if ("error" in token) return { status: "retry", error: token.error };
+    // An image uploaded to Switchboard goes to WeChat's media store first and is sent as an image.
+    const upload = content.kind === "image" ? await uploadImage(env, accountId, token.token, content.url) : null;
+    if (upload && "errcode" in upload && WECHAT_TOKEN_ERRORS.has(upload.errcode)) {
+      tokens.delete(accountId);
+      continue;
+    }
+    if (upload && "error" in upload) return { status: "retry", error: upload.error };
+    const message =
+      upload && "media_id" in upload
+        ? { touser: binding.openid, msgtype: "image", image: { media_id: upload.media_id } }
+        : wechatCustomMessage(binding.openid, content, binding.kind);
     const reply = await callJson(
       new Request(`${apiBase(env)}/cgi-bin/message/custom/send?access_token=${encodeURIComponent(token.token)}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body,
+        body: JSON.stringify(message),
       }),
     );
     if ("httpError" in reply) return { status: "retry", error: reply.httpError };
@@ -90,6 +101,28 @@ export async function sendWechatMessage(
     return { status: "failed", code: "rejected", error };
   }
   return { status: "retry", error: "WeChat refused two fresh access tokens" };
+}
+
+/**
+ * Uploads an image that is a Switchboard attachment of the account's workspace to WeChat's
+ * temporary media store. null: the URL is not one of ours (it is sent as a link instead).
+ */
+async function uploadImage(env: Env, accountId: string, token: string, url: string): Promise<{ media_id: string } | { errcode: number } | { error: string } | null> {
+  const match = /\/api\/attachments\/(att_[0-9a-z]+)$/.exec(new URL(url).pathname);
+  if (!match) return null;
+  const db = database(env.DB);
+  const [file, account] = await Promise.all([findAttachment(db, match[1]!), db.select().from(schema.wechatAccounts).where(eq(schema.wechatAccounts.id, accountId)).limit(1)]);
+  if (!file || !account[0] || file.workspaceId !== account[0].workspaceId) return null;
+  const object = await env.ATTACHMENTS.get(file.r2Key);
+  if (!object) return null;
+  const form = new FormData();
+  form.append("media", new Blob([await object.arrayBuffer()], { type: file.mime }), file.name);
+  const res = await fetch(`${apiBase(env)}/cgi-bin/media/upload?access_token=${encodeURIComponent(token)}&type=image`, { method: "POST", body: form });
+  if (!res.ok) return { error: `media upload: HTTP ${res.status}` };
+  const reply = (await res.json()) as { media_id?: string; errcode?: number; errmsg?: string };
+  if (reply.media_id) return { media_id: reply.media_id };
+  if (reply.errcode !== undefined && WECHAT_TOKEN_ERRORS.has(reply.errcode)) return { errcode: reply.errcode };
+  return { error: `media upload: errcode ${reply.errcode ?? "?"} ${reply.errmsg ?? ""}`.trim() };
 }
 
 /**

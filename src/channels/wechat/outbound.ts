@@ -25,7 +25,7 @@ export function wechatCustomMessage(openid: string, content: MessageContent, kin
         };
       }
       return { touser: openid, msgtype: "text", text: { content: [content.title, content.text].filter(Boolean).join("\n") } };
-    // Images and files would need an upload to WeChat's media store first; a link reaches the user today.
+    // Attachments of Switchboard are uploaded and sent as images (workers/channels/wechat-api.ts); other images go as a link.
     case "image":
       return { touser: openid, msgtype: "text", text: { content: [content.caption, content.url].filter(Boolean).join("\n") } };
     case "file":
