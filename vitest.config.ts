@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { fakeOutbound } from "./test/fakes/outbound.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -9,7 +10,14 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, TOKEN_SECRET: "test-only-token-secret-0123456789abcdef" },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            TOKEN_SECRET: "test-only-token-secret-0123456789abcdef",
+            WECHAT_API_BASE: "http://fake-wechat.test",
+            TURNSTILE_VERIFY_URL: "http://fake-turnstile.test/siteverify",
+          },
+          // Third-party APIs (WeChat, Turnstile) are the one thing faked, at the fetch boundary: test/fakes/.
+          outboundService: fakeOutbound,
         },
       }),
     ],

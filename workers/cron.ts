@@ -1,4 +1,5 @@
 import { purgeSessions } from "./auth/sessions.ts";
+import { redeliverInbox } from "./channels/inbox.ts";
 import { database } from "./db.ts";
 import type { Env } from "./env.ts";
 import { sampleFinishedDays } from "./qa/daily.ts";
@@ -7,4 +8,5 @@ import { sampleFinishedDays } from "./qa/daily.ts";
 export async function runCron(env: Env, now = Date.now()): Promise<void> {
   await purgeSessions(database(env.DB), now);
   await sampleFinishedDays(env, now);
+  await redeliverInbox(env, now);
 }

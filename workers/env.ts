@@ -18,4 +18,13 @@ export interface Env {
   ENVIRONMENT: string;
   /** Fault injection for the load harness, development only (workers/faults/config.ts); unset everywhere else. */
   FAULTS?: string;
+  /** The WeChat API's origin (default https://api.weixin.qq.com); tests point it at a fake. */
+  WECHAT_API_BASE?: string;
+  /** Sends email replies (Cloudflare Email Routing / Email Service). */
+  EMAIL: SendEmail;
+  ATTACHMENTS: R2Bucket;
+  /** Turnstile's siteverify URL (default Cloudflare's); tests point it at a fake. */
+  TURNSTILE_VERIFY_URL?: string;
+  /** This deployment's public origin, for links made outside a request (email attachments); optional. */
+  PUBLIC_URL?: string;
 }

@@ -1,5 +1,6 @@
 import { consumeArchiveBatches } from "./archive/consumer.ts";
 import { parkDeadLetters } from "./archive/dead-letters.ts";
+import { receiveEmail } from "./channels/email.ts";
 import { runCron } from "./cron.ts";
 import type { Env } from "./env.ts";
 import { app } from "./http/app.ts";
@@ -15,4 +16,5 @@ export default {
   fetch: app.fetch,
   queue: (batch, env) => (batch.queue === DEAD_LETTER_QUEUE ? parkDeadLetters(batch, env) : consumeArchiveBatches(batch, env)),
   scheduled: (_controller, env, ctx) => ctx.waitUntil(runCron(env)),
+  email: (message, env) => receiveEmail(message, env),
 } satisfies ExportedHandler<Env, unknown>;

@@ -58,6 +58,8 @@ export const contacts = sqliteTable(
     email: text("email"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** Set when an admin merged this contact into another: its identities and conversations moved there. */
+    mergedInto: text("merged_into"),
   },
   (t) => [index("contacts_workspace").on(t.workspaceId, t.createdAt)],
 );
@@ -353,3 +355,126 @@ export const qaReviews = sqliteTable(
   },
   (t) => [index("qa_reviews_workspace_status").on(t.workspaceId, t.status, t.day), index("qa_reviews_workspace_agent").on(t.workspaceId, t.agentId, t.day)],
 );
+// ---- channels (src/channels, workers/channels) ------------------------------------------------
+
+/** Per-workspace secrets of the channels: identity verification (user_hash) and the API channel's signing key. */
+export const channelSecrets = sqliteTable(
+  "channel_secrets",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    /** `turnstile` is the Turnstile secret key an admin brings; the others Switchboard generates. */
+    purpose: text("purpose", { enum: ["identity", "api", "turnstile"] }).notNull(),
+    secret: text("secret").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.purpose] })],
+);
+
+/**
+ * Where a server-side channel's messages go: one open conversation per thread key (a WeChat
+ * user of one account, an email thread, an API contact). Replaced by compare-and-set when the
+ * conversation ended, so two racing deliveries agree on one conversation.
+ */
+export const channelThreads = sqliteTable(
+  "channel_threads",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    threadKey: text("thread_key").notNull(),
+    conversationId: text("conversation_id").notNull(),
+    contactId: text("contact_id").notNull(),
+    channel: text("channel").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.threadKey] }), index("channel_threads_conversation").on(t.conversationId)],
+);
+
+/**
+ * Inbound channel messages, stored before the channel is answered: the dedup key of WeChat's
+ * retries and the record the cron sweep re-delivers from if processing failed after the answer.
+ */
+export const channelInbox = sqliteTable(
+  "channel_inbox",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    /** The channel's own message identity, e.g. `wx:<appid>:<MsgId>`. */
+    dedupKey: text("dedup_key").notNull(),
+    channel: text("channel").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    /** `ignored`: recognised as an auto-reply or bounce, kept for the record but not routed to agents. */
+    status: text("status", { enum: ["pending", "delivered", "ignored", "failed"] }).notNull(),
+    conversationId: text("conversation_id"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    receivedAt: integer("received_at").notNull(),
+    processedAt: integer("processed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.dedupKey] }), index("channel_inbox_status").on(t.status, t.receivedAt)],
+);
+
+/** A WeChat official account or mini-program connected to a workspace. Secrets are never returned by the API. */
+export const wechatAccounts = sqliteTable(
+  "wechat_accounts",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    kind: text("kind", { enum: ["official_account", "mini_program"] }).notNull(),
+    appId: text("app_id").notNull(),
+    appSecret: text("app_secret").notNull(),
+    token: text("token").notNull(),
+    encodingAesKey: text("encoding_aes_key"),
+    mode: text("mode", { enum: ["plain", "compatible", "safe"] }).notNull(),
+    accessToken: text("access_token"),
+    accessTokenExpiresAt: integer("access_token_expires_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("wechat_accounts_workspace_app").on(t.workspaceId, t.appId)],
+);
+
+/** Every email Message-ID seen or sent, and its conversation: how a reply finds its thread. */
+export const emailMessages = sqliteTable(
+  "email_messages",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    messageId: text("message_id").notNull(),
+    conversationId: text("conversation_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.messageId] })],
+);
+
+/** The support addresses a workspace receives email on (the Email Routing rule sends them to this Worker). */
+export const emailInboxes = sqliteTable(
+  "email_inboxes",
+  {
+    address: text("address").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("email_inboxes_workspace").on(t.workspaceId)],
+);
+
+/** A file uploaded into a conversation (or received by a channel); its bytes are in R2 under `r2Key`. */
+export const attachments = sqliteTable(
+  "attachments",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    conversationId: text("conversation_id").notNull(),
+    uploadedBy: text("uploaded_by").notNull(),
+    r2Key: text("r2_key").notNull(),
+    name: text("name").notNull(),
+    mime: text("mime").notNull(),
+    size: integer("size").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("attachments_conversation").on(t.workspaceId, t.conversationId)],
+);
+
+/** A workspace's attachment limits; without a row, DEFAULT_ATTACHMENT_POLICY (src/channels) applies. */
+export const attachmentPolicies = sqliteTable("attachment_policies", {
+  workspaceId: text("workspace_id").primaryKey().references(() => workspaces.id),
+  body: text("body", { mode: "json" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

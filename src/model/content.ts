@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Channel } from "./context.ts";
 import { LIMITS } from "./limits.ts";
 
 const HttpUrl = z
@@ -44,8 +45,22 @@ export const CardContent = z.object({
   buttons: z.array(CardButton).max(5).optional(),
 });
 
-/** What a message says: text, an image, a file or a rich card. */
-export const MessageContent = z.discriminatedUnion("kind", [TextContent, ImageContent, FileContent, CardContent]);
+/**
+ * A channel message with no standard form (a WeChat voice note, a menu click, a type Switchboard
+ * does not know yet): a readable summary for agents, the channel's fields, and the raw payload kept whole.
+ */
+export const ChannelContent = z.object({
+  kind: z.literal("channel"),
+  channel: Channel,
+  /** The channel's own type name, e.g. `voice`, `event:subscribe`. */
+  type: z.string().min(1).max(64),
+  text: z.string().max(LIMITS.textChars),
+  data: z.record(z.string().max(64), z.string().max(2048)).optional(),
+  raw: z.string().max(32 * 1024).optional(),
+});
+
+/** What a message says: text, an image, a file, a rich card or a channel-specific message. */
+export const MessageContent = z.discriminatedUnion("kind", [TextContent, ImageContent, FileContent, CardContent, ChannelContent]);
 export type MessageContent = z.infer<typeof MessageContent>;
 
 /** One line for lists and notifications. */
@@ -59,5 +74,7 @@ export function contentPreview(content: MessageContent): string {
       return `[file] ${content.name}`.slice(0, 140);
     case "card":
       return `[card] ${content.title}`.slice(0, 140);
+    case "channel":
+      return `[${content.type}] ${content.text}`.slice(0, 140);
   }
 }

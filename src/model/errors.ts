@@ -22,6 +22,11 @@ export const ErrorCode = z.enum([
   "internal",
   "conversation_open",
   "already_rated",
+  "signature_invalid",
+  "timestamp_out_of_window",
+  "reply_window_closed",
+  "payload_too_large",
+  "unsupported_media_type",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -56,6 +61,11 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   internal: 500,
   conversation_open: 409,
   already_rated: 409,
+  signature_invalid: 401,
+  timestamp_out_of_window: 401,
+  reply_window_closed: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
 };
 
 /** A failure with a code a client can act on; thrown by domain code, rendered by each transport. */

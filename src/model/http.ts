@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Actor, Participant, UserRole } from "./actor.ts";
 import { ConversationFilters } from "./archive.ts";
+import { VerifiedUser } from "./channels.ts";
 import { ConversationContext } from "./context.ts";
 import { ConversationEvent, TransferLink } from "./event.ts";
 import { AssistFrame, QueueStatus, ReceiptFrame, SendMessageFrame, StateChangeFrame, TransferFrame } from "./frames.ts";
@@ -43,6 +44,9 @@ export const VisitorSessionBody = z.object({
   name: z.string().max(100).optional(),
   email: z.email().max(254).optional(),
   context: ConversationContext.partial({ channel: true }).optional(),
+  /** The customer's own ID for a signed-in user, with `user_hash` = HMAC-SHA256(user_id, identity secret) in hex. */
+  user_id: VerifiedUser.shape.user_id.optional(),
+  user_hash: VerifiedUser.shape.user_hash.optional(),
 });
 export type VisitorSessionBody = z.infer<typeof VisitorSessionBody>;
 

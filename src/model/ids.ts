@@ -17,6 +17,8 @@ export const ID_PREFIXES = {
   schedule: "sch",
   audit: "aud",
   scorecard: "sc",
+  wechatAccount: "wxa",
+  attachment: "att",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -12,3 +12,4 @@ export * from "./limits.ts";
 export * from "./state.ts";
 export * from "./archive.ts";
 export * from "./rating.ts";
+export * from "./channels.ts";

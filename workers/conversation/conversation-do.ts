@@ -22,6 +22,7 @@ import type {
   Participant,
   PostMessageBody,
   ReceiptBody,
+  RoutingView,
   ServerFrame,
   StateChangeBody,
   TransferTarget,
@@ -35,6 +36,9 @@ import type { QueueStatus as GroupQueueStatus } from "../skill-group/skill-group
 import { agentStub, groupStub } from "../stubs.ts";
 import { evictIfEnabled } from "../faults/inject.ts";
 import { flushAfterAppend, flushOutbox } from "./archive-outbox.ts";
+import type { ChannelBinding } from "../../src/channels/index.ts";
+import { deliverOutbound } from "../channels/outbound.ts";
+import { ChannelOutbox, type ChannelStatus } from "./channel-outbox.ts";
 import { type ConnectionState, Connections } from "./connections.ts";
 import { asSwitchboardError, CALLER_HEADER, type Caller, type Result, toResult } from "./rpc.ts";
 import { assertCanRate, RATING_WINDOW } from "../../src/conversation/rating.ts";
@@ -100,6 +104,7 @@ const GROUP_COMMIT_IDLE_MS = 2;
 export class ConversationDO extends DurableObject<Env> {
   private readonly store: ConversationStore;
   private readonly connections: Connections;
+  private readonly channel: ChannelOutbox;
   private readonly waiters = new Set<() => void>();
   /** When the alarm is set for, as far as this instance knows; null after a wake-up or once it ran. */
   private alarmAt: number | null = null;
@@ -114,6 +119,7 @@ export class ConversationDO extends DurableObject<Env> {
     super(ctx, env);
     this.store = new ConversationStore(ctx.storage);
     this.connections = new Connections(ctx);
+    this.channel = new ChannelOutbox(ctx.storage);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
   }
 
@@ -161,6 +167,46 @@ export class ConversationDO extends DurableObject<Env> {
         this.submitMessage(caller.actor, body, null, settle);
       });
       if (!accepted.ok) settle(accepted);
+    });
+  }
+
+  /** A message from a server-side channel (WeChat, email, API): remembers where replies go, then posts it. */
+  async postFromChannel(caller: Caller, body: PostMessageBody, binding: ChannelBinding): Promise<Result<Ack>> {
+    const bound = toResult(() => {
+      this.authorize(caller);
+      this.channel.bind(binding, Date.now(), this.store.headSeq());
+    });
+    return bound.ok ? this.postMessage(caller, body) : bound;
+  }
+
+  /**
+   * A leave-a-message conversation (a form): the rules decide its skill group, which is recorded;
+   * it stays offline, for that group to answer, instead of joining a live queue.
+   */
+  async routeOffline(firstMessage: string): Promise<Result<RoutingView>> {
+    try {
+      const record = this.store.get();
+      if (!record) throw new SwitchboardError("not_found", "no such conversation");
+      const outcome = await route(this.env, { workspace_id: record.workspace_id, context: record.context, contact_tags: record.context.tags ?? [], first_message: firstMessage });
+      if (outcome) {
+        const target = outcome.target;
+        this.commit((at) => [
+          this.appendEvent({ type: "routed", visibility: "internal", version: outcome.version, decided_by: outcome.decided_by, target, intent: outcome.intent }, at),
+        ]);
+        const group = target.kind === "group" ? target.group : target.kind === "offline" ? null : (target.fallback_group ?? null);
+        this.store.setRouting({ status: "offline", group_id: group, priority: target.kind === "offline" ? 50 : target.priority, retry_at: null });
+      }
+      return { ok: true, value: this.routingView(this.store.routing(), true) };
+    } catch (err) {
+      return { ok: false, error: asSwitchboardError(err).toBody().error };
+    }
+  }
+
+  /** Where the conversation's replies go and how their delivery stands; null for widget conversations. */
+  async channelStatus(caller: Caller): Promise<Result<ChannelStatus | null>> {
+    return toResult(() => {
+      this.authorize(caller);
+      return this.channel.status();
     });
   }
 
@@ -339,6 +385,8 @@ export class ConversationDO extends DurableObject<Env> {
       await this.env.EVENTS.send(batch);
     }, Date.now);
     if (next !== null) await this.armAlarm(next);
+    const channelNext = await this.channel.flush(this.store, deliverOutbound(this.env), (seq, text) => this.noteForStaff(`channel-failed:${seq}`, text), Date.now);
+    if (channelNext !== null) await this.armAlarm(channelNext);
   }
 
   // ---- routing: RPC from skill groups and agents ---------------------------------------------
@@ -613,6 +661,20 @@ export class ConversationDO extends DurableObject<Env> {
     await groupStub(this.env, record.workspace_id, groupId).requestAssist({ conversation_id: record.conversation_id, by: actor, ...(note ? { note } : {}) });
   }
 
+  /** An internal note from the system, once per `clientMsgId`: what staff must know about the conversation. */
+  private noteForStaff(clientMsgId: string, text: string): void {
+    if (this.store.findDedup(clientMsgId)) return;
+    this.commit((at) => {
+      const serverMsgId = newId("message", at);
+      const note = this.appendEvent(
+        { type: "message", visibility: "internal", server_msg_id: serverMsgId, client_msg_id: clientMsgId, sender: SYSTEM, content: { kind: "text", text } },
+        at,
+      );
+      this.store.recordDedup(clientMsgId, { sender_id: SYSTEM.id, seq: note.seq, server_msg_id: serverMsgId, at });
+      return [note];
+    });
+  }
+
   private leaveEvent(actor: Actor, at: number): ConversationEvent {
     this.store.markLeft(actor.id, at);
     return this.appendEvent({ type: "participant_left", visibility: "public", participant: actor }, at);
@@ -663,6 +725,7 @@ export class ConversationDO extends DurableObject<Env> {
       return;
     }
     assertAcceptsMessages(record.state);
+    this.channel.assertMaySend(actor, body.visibility, Date.now());
     const entry: PendingMessage = { actor, body, origin, settle, duplicates: [] };
     this.pending.push(entry);
     this.pendingById.set(body.client_msg_id, entry);

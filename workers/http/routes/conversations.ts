@@ -42,6 +42,7 @@ export const conversationRoutes = new Hono<AppEnv>()
     const ack = unwrap(await stubFromPath(c).postMessage(c.get("caller"), body));
     return c.json(ack, ack.duplicate ? 200 : 201);
   })
+  .get("/:id/channel", requireUser(), async (c) => c.json(unwrap(await stubFromPath(c).channelStatus(c.get("caller"))))) // docs/channels.md
   .get("/:id/events", async (c) => {
     const query = readQuery(c, EventsQuery);
     return c.json(unwrap(await stubFromPath(c).readEvents(c.get("caller"), query)));

@@ -6,7 +6,7 @@ import { LIMITS, newId, SwitchboardError, VisitorSessionBody } from "../../../sr
 import type { ConversationInit } from "../../conversation/conversation-do.ts";
 import { unwrap } from "../../conversation/rpc.ts";
 import { database, schema } from "../../db.ts";
-import { contactForVisitor } from "../../directory/contacts.ts";
+import { widgetContact } from "../../channels/widget-identity.ts";
 import { indexNewConversation, latestOpenConversation } from "../../directory/conversation-index.ts";
 import type { AppEnv } from "../app-env.ts";
 import { secretOf } from "../authenticate.ts";
@@ -25,7 +25,7 @@ export const widgetRoutes = new Hono<AppEnv>().post("/sessions", async (c) => {
 
   const now = Date.now();
   const visitorId = body.visitor_id ?? newId("visitor", now);
-  const contactId = await contactForVisitor(db, workspace.id, visitorId, { name: body.name, email: body.email }, now);
+  const contactId = await widgetContact(db, workspace.id, visitorId, body, now);
   const contact = { role: "visitor" as const, id: contactId, ...(body.name ? { name: body.name } : {}) };
   const caller = { workspace_id: workspace.id, actor: contact };
 
