@@ -1,8 +1,11 @@
 import { purgeSessions } from "./auth/sessions.ts";
 import { database } from "./db.ts";
 import type { Env } from "./env.ts";
+import { purgeIdempotencyKeys } from "./v1/middleware.ts";
 
 /** Housekeeping on the cron trigger (every 5 minutes). */
 export async function runCron(env: Env, now = Date.now()): Promise<void> {
-  await purgeSessions(database(env.DB), now);
+  const db = database(env.DB);
+  await purgeSessions(db, now);
+  await purgeIdempotencyKeys(db, now);
 }

@@ -154,3 +154,40 @@ export const ruleSetVersions = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.version] })],
 );
+
+/** Open-API keys (docs/open-api.md): the secret is shown once and stored only as its SHA-256. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    secretHash: text("secret_hash").notNull().unique(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("api_keys_workspace").on(t.workspaceId, t.createdAt)],
+);
+
+/**
+ * A create's response, kept per API key and Idempotency-Key so a retry gets the same answer.
+ * `status` 0 marks a request still running.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    apiKeyId: text("api_key_id").notNull(),
+    key: text("key").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    route: text("route").notNull(),
+    requestHash: text("request_hash").notNull(),
+    status: integer("status").notNull(),
+    body: text("body"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.apiKeyId, t.key] }), index("idempotency_keys_created").on(t.createdAt)],
+);

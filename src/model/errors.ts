@@ -20,6 +20,8 @@ export const ErrorCode = z.enum([
   "upgrade_required",
   "misconfigured",
   "internal",
+  "idempotency_conflict",
+  "rate_limited",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -52,6 +54,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   upgrade_required: 426,
   misconfigured: 500,
   internal: 500,
+  idempotency_conflict: 409,
+  rate_limited: 429,
 };
 
 /** A failure with a code a client can act on; thrown by domain code, rendered by each transport. */

@@ -15,6 +15,13 @@ export const ID_PREFIXES = {
   visitor: "vis",
   skillGroup: "sg",
   schedule: "sch",
+  apiKey: "key",
+  ticket: "tk",
+  ticketComment: "tkc",
+  webhook: "wh",
+  delivery: "dlv",
+  event: "evt",
+  invitation: "inv",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -9,4 +9,5 @@ export * from "./frames.ts";
 export * from "./http.ts";
 export * from "./ids.ts";
 export * from "./limits.ts";
+export * from "./open-api.ts";
 export * from "./state.ts";

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { notFound, onError } from "./errors.ts";
+import { v1App } from "../v1/app.ts";
 import { agentRoutes } from "./routes/agent.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
@@ -14,5 +16,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/conversations", conversationRoutes)
   .route("/api/agent", agentRoutes)
   .route("/api/admin", routingAdminRoutes)
+  .route("/api/api-keys", apiKeyRoutes)
+  .route("/v1", v1App)
   .notFound(notFound)
   .onError(onError);
