@@ -1,6 +1,7 @@
 import { purgeSessions } from "./auth/sessions.ts";
 import { database } from "./db.ts";
 import type { Env } from "./env.ts";
+import { sweepTicketSla } from "./tickets/sla-sweep.ts";
 import { purgeIdempotencyKeys } from "./v1/middleware.ts";
 
 /** Housekeeping on the cron trigger (every 5 minutes). */
@@ -8,4 +9,5 @@ export async function runCron(env: Env, now = Date.now()): Promise<void> {
   const db = database(env.DB);
   await purgeSessions(db, now);
   await purgeIdempotencyKeys(db, now);
+  await sweepTicketSla(env, now);
 }

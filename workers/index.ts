@@ -10,5 +10,5 @@ export { AgentDO } from "./agent/agent-do.ts";
 export default {
   fetch: app.fetch,
   queue: (batch, env) => consumeArchiveBatches(batch, env),
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(runCron(env)),
+  scheduled: (controller, env, ctx) => ctx.waitUntil(runCron(env, controller.scheduledTime)),
 } satisfies ExportedHandler<Env, unknown>;

@@ -191,3 +191,83 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.apiKeyId, t.key] }), index("idempotency_keys_created").on(t.createdAt)],
 );
+
+/** 工单 (docs/tickets.md). Deadlines are fixed when the ticket is created or its priority changes. */
+export const tickets = sqliteTable(
+  "tickets",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    summary: text("summary").notNull(),
+    description: text("description"),
+    problemType: text("problem_type"),
+    priority: text("priority", { enum: ["low", "normal", "high", "urgent"] }).notNull(),
+    status: text("status", { enum: ["open", "pending", "solved", "closed"] }).notNull(),
+    ownerId: text("owner_id"),
+    contactId: text("contact_id"),
+    conversationId: text("conversation_id"),
+    expectedReplyAt: integer("expected_reply_at"),
+    firstReplyDueAt: integer("first_reply_due_at").notNull(),
+    resolutionDueAt: integer("resolution_due_at").notNull(),
+    firstRepliedAt: integer("first_replied_at"),
+    /** The next deadline (null once solved/closed): what the breach sweep and the lists sort on. */
+    dueAt: integer("due_at"),
+    firstReplyBreachedAt: integer("first_reply_breached_at"),
+    resolutionBreachedAt: integer("resolution_breached_at"),
+    createdBy: text("created_by", { mode: "json" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    solvedAt: integer("solved_at"),
+    closedAt: integer("closed_at"),
+  },
+  (t) => [
+    index("tickets_workspace_created").on(t.workspaceId, t.createdAt),
+    index("tickets_workspace_status").on(t.workspaceId, t.status, t.createdAt),
+    index("tickets_conversation").on(t.workspaceId, t.conversationId),
+    index("tickets_contact").on(t.workspaceId, t.contactId),
+    index("tickets_active_due").on(t.status, t.dueAt),
+  ],
+);
+
+export const ticketComments = sqliteTable(
+  "ticket_comments",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    ticketId: text("ticket_id").notNull().references(() => tickets.id),
+    kind: text("kind", { enum: ["internal", "public"] }).notNull(),
+    body: text("body").notNull(),
+    author: text("author", { mode: "json" }).notNull(),
+    conversationSeq: integer("conversation_seq"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("ticket_comments_ticket").on(t.ticketId, t.createdAt)],
+);
+
+/** Append-only history of every ticket; the id orders it (and is the archive's watermark). */
+export const ticketEvents = sqliteTable(
+  "ticket_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    ticketId: text("ticket_id").notNull().references(() => tickets.id),
+    type: text("type", { enum: ["created", "status_changed", "updated", "commented", "breached"] }).notNull(),
+    actor: text("actor", { mode: "json" }).notNull(),
+    data: text("data", { mode: "json" }).notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("ticket_events_ticket").on(t.ticketId, t.id)],
+);
+
+/** A workspace's SLA target per priority; priorities without a row use the defaults in src/tickets/sla.ts. */
+export const slaPolicies = sqliteTable(
+  "sla_policies",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    priority: text("priority", { enum: ["low", "normal", "high", "urgent"] }).notNull(),
+    firstReplyMinutes: integer("first_reply_minutes").notNull(),
+    resolutionMinutes: integer("resolution_minutes").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.priority] })],
+);

@@ -42,6 +42,9 @@ export const ServerMsgId = idSchema("message");
 export const VisitorId = idSchema("visitor");
 export const SkillGroupId = idSchema("skillGroup");
 export const ScheduleId = idSchema("schedule");
+export const TicketId = idSchema("ticket");
+export const WebhookId = idSchema("webhook");
+export const DeliveryId = idSchema("delivery");
 
 /** Chosen by the client, unique per conversation; re-sending it is how a client retries safely. */
 export const ClientMsgId = z

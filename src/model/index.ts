@@ -11,3 +11,4 @@ export * from "./ids.ts";
 export * from "./limits.ts";
 export * from "./open-api.ts";
 export * from "./state.ts";
+export * from "./tickets.ts";

@@ -7,6 +7,7 @@ import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
+import { ticketRoutes } from "./routes/tickets.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 
 export const app = new Hono<AppEnv>()
@@ -17,6 +18,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/agent", agentRoutes)
   .route("/api/admin", routingAdminRoutes)
   .route("/api/api-keys", apiKeyRoutes)
+  .route("/api/tickets", ticketRoutes)
   .route("/v1", v1App)
   .notFound(notFound)
   .onError(onError);
