@@ -9,7 +9,12 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, TOKEN_SECRET: "test-only-token-secret-0123456789abcdef" },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            TOKEN_SECRET: "test-only-token-secret-0123456789abcdef",
+            // Webhook retries at once instead of after 30 s, 60 s, …: the back-off arithmetic has unit tests.
+            WEBHOOK_RETRY_BASE_SECONDS: "0",
+          },
         },
       }),
     ],

@@ -3,6 +3,7 @@ import { database } from "./db.ts";
 import type { Env } from "./env.ts";
 import { sweepTicketSla } from "./tickets/sla-sweep.ts";
 import { purgeIdempotencyKeys } from "./v1/middleware.ts";
+import { requeueStuckDeliveries } from "./webhooks/subscriptions.ts";
 
 /** Housekeeping on the cron trigger (every 5 minutes). */
 export async function runCron(env: Env, now = Date.now()): Promise<void> {
@@ -10,4 +11,5 @@ export async function runCron(env: Env, now = Date.now()): Promise<void> {
   await purgeSessions(db, now);
   await purgeIdempotencyKeys(db, now);
   await sweepTicketSla(env, now);
+  await requeueStuckDeliveries(env, now);
 }

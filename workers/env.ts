@@ -2,6 +2,7 @@ import type { ArchiveBatch } from "../src/model/index.ts";
 import type { ConversationDO } from "./conversation/conversation-do.ts";
 import type { SkillGroupDO } from "./skill-group/skill-group-do.ts";
 import type { AgentDO } from "./agent/agent-do.ts";
+import type { WebhookJob } from "./webhooks/emit.ts";
 
 /** Every binding declared in wrangler.toml. */
 export interface Env {
@@ -12,8 +13,12 @@ export interface Env {
   ARCHIVE: R2Bucket;
   EVENTS: Queue<ArchiveBatch>;
   EVENTS_DLQ: Queue<unknown>;
+  /** Outbound webhook deliveries (docs/webhooks.md). */
+  WEBHOOKS: Queue<WebhookJob>;
   ASSETS: Fetcher;
   /** Signs visitor tokens; a secret in production, `.dev.vars` locally. */
   TOKEN_SECRET?: string;
   ENVIRONMENT: string;
+  /** First webhook retry delay in seconds, doubled per attempt (default 30). */
+  WEBHOOK_RETRY_BASE_SECONDS?: string;
 }

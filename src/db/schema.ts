@@ -271,3 +271,45 @@ export const slaPolicies = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.priority] })],
 );
+
+/** Outbound webhook subscriptions (docs/webhooks.md). The secret signs deliveries, so it is kept as is. */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    url: text("url").notNull(),
+    eventTypes: text("event_types", { mode: "json" }).$type<string[]>().notNull(),
+    description: text("description"),
+    secret: text("secret").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("webhooks_workspace").on(t.workspaceId)],
+);
+
+/** One event for one subscription: its payload, state and attempt log. One row per (webhook, event id). */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    webhookId: text("webhook_id").notNull().references(() => webhooks.id),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status", { enum: ["pending", "retrying", "delivered", "dead"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    log: text("log", { mode: "json" }).$type<Array<{ at: number; status_code: number | null; error: string | null; duration_ms: number }>>().notNull(),
+    nextAttemptAt: integer("next_attempt_at"),
+    createdAt: integer("created_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_event").on(t.webhookId, t.eventId),
+    index("webhook_deliveries_webhook").on(t.webhookId, t.createdAt),
+    index("webhook_deliveries_due").on(t.status, t.nextAttemptAt),
+  ],
+);

@@ -12,3 +12,4 @@ export * from "./limits.ts";
 export * from "./open-api.ts";
 export * from "./state.ts";
 export * from "./tickets.ts";
+export * from "./webhooks.ts";

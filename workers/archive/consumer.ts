@@ -3,6 +3,7 @@ import { conversationStub } from "../stubs.ts";
 import { database } from "../db.ts";
 import { indexUpdates } from "../directory/conversation-index.ts";
 import type { Env } from "../env.ts";
+import { emitConversationWebhooks } from "../webhooks/emit.ts";
 
 function retryDelay(attempts: number): number {
   return Math.min(300, 2 ** Math.min(attempts, 8));
@@ -36,6 +37,8 @@ export async function consumeArchiveBatches(batch: MessageBatch<unknown>, env: E
     for (const { message } of valid) message.retry({ delaySeconds: retryDelay(message.attempts) });
     return;
   }
+  // Outbound webhooks (workers/webhooks/): idempotent per event id, so a retried batch emits nothing twice.
+  await emitConversationWebhooks(env, valid.map((v) => v.body));
 
   const byConversation = new Map<string, { body: ArchiveBatch; messages: Message<unknown>[] }>();
   for (const { message, body } of valid) {

@@ -8,6 +8,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { ticketRoutes } from "./routes/tickets.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 
 export const app = new Hono<AppEnv>()
@@ -19,6 +20,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/admin", routingAdminRoutes)
   .route("/api/api-keys", apiKeyRoutes)
   .route("/api/tickets", ticketRoutes)
+  .route("/api/webhooks", webhookRoutes)
   .route("/v1", v1App)
   .notFound(notFound)
   .onError(onError);

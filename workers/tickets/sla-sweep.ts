@@ -4,6 +4,7 @@ import { breachesAt } from "../../src/tickets/index.ts";
 import { database, schema } from "../db.ts";
 import type { Env } from "../env.ts";
 import { agentStub } from "../stubs.ts";
+import { webhookEvents } from "../webhooks/notify.ts";
 import { eventRow, toTicket } from "./tickets.ts";
 
 /** Tickets examined per sweep; a longer backlog is taken up by the next run (every 5 minutes). */
@@ -18,7 +19,8 @@ export interface Breach {
 
 /**
  * Cron: finds active tickets with a deadline passed and not yet recorded, records each broken
- * promise once (the column is set only where still null), and tells the owner's workstation.
+ * promise once (the column is set only where still null), and tells the owner's workstation
+ * and the `ticket.breached` webhook subscribers.
  * `due_at` keeps the missed deadline, so lists show how overdue a ticket is.
  */
 export async function sweepTicketSla(env: Env, now = Date.now()): Promise<Breach[]> {
@@ -54,7 +56,10 @@ export async function sweepTicketSla(env: Env, now = Date.now()): Promise<Breach
       await db.insert(schema.ticketEvents).values(eventRow(row.workspaceId, row.id, "breached", SYSTEM, { breach, due_at: dueAt }, now));
     }
   }
-  await Promise.all(found.map((b) => notifyOwner(env, b, now)));
+  await Promise.all(found.map(async (b) => {
+    await notifyOwner(env, b, now);
+    await webhookEvents.ticketBreached(env, b.ticket, b.breach, b.due_at);
+  }));
   return found;
 }
 

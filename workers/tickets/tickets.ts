@@ -7,6 +7,7 @@ import { database, type Database, schema } from "../db.ts";
 import type { Env } from "../env.ts";
 import { conversationStub } from "../stubs.ts";
 import { decodeCursor, page } from "../v1/cursor.ts";
+import { webhookEvents } from "../webhooks/notify.ts";
 
 type Row = typeof schema.tickets.$inferSelect;
 type EventRow = typeof schema.ticketEvents.$inferInsert;
@@ -198,7 +199,9 @@ export async function createTicket(env: Env, workspaceId: string, actor: Actor, 
       eventRow(workspaceId, id, "created", actor, { summary: body.summary, priority: body.priority, conversation_id: values.conversationId, contact_id: contactId }, now),
     ),
   ]);
-  return getTicket(db, workspaceId, id);
+  const ticket = await getTicket(db, workspaceId, id);
+  await webhookEvents.ticketCreated(env, ticket);
+  return ticket;
 }
 
 /**
@@ -251,7 +254,9 @@ export async function updateTicket(env: Env, workspaceId: string, actor: Actor, 
     ...events.map((e) => insertIfChanged(db, e)),
   ] as const);
   if (updated.length === 0) throw new SwitchboardError("invalid_transition", "the ticket changed meanwhile; read it again and retry");
-  return { ticket: await getTicket(db, workspaceId, id), changed: true };
+  const ticket = await getTicket(db, workspaceId, id);
+  await webhookEvents.ticketUpdated(env, ticket, { changes: { ...(set.status ? { status: [before.status, set.status] } : {}), ...changes } });
+  return { ticket, changed: true };
 }
 
 /**
@@ -299,5 +304,8 @@ export async function addComment(env: Env, workspaceId: string, actor: Actor, id
     ...events.map((e) => db.insert(schema.ticketEvents).values(e)),
   ]);
   const comment: TicketComment = { id: commentId, ticket_id: id, kind: body.kind, body: body.body, author: actor, created_at: now, conversation_seq: seq };
-  return { comment, ticket: await getTicket(db, workspaceId, id), breached: lateReply };
+  const after = await getTicket(db, workspaceId, id);
+  await webhookEvents.ticketUpdated(env, after, { comment });
+  if (lateReply) await webhookEvents.ticketBreached(env, after, "first_reply", ticket.firstReplyDueAt);
+  return { comment, ticket: after };
 }

@@ -3,6 +3,7 @@ import { and, desc, eq, lt, or } from "drizzle-orm";
 import { z } from "zod";
 import { Contact, ContactId, ContactPatch, PageQuery, pageOf, SwitchboardError } from "../../../src/model/index.ts";
 import { database, type Database, schema } from "../../db.ts";
+import { webhookEvents } from "../../webhooks/notify.ts";
 import { decodeCursor, page } from "../cursor.ts";
 import { requireScope } from "../middleware.ts";
 import { errors, jsonBody, ok, security, v1Router } from "../openapi.ts";
@@ -92,6 +93,7 @@ export const contactsV1 = v1Router()
           })
           .where(and(eq(t.workspaceId, ws), eq(t.id, id)));
         const contact = await findContact(db, ws, id);
+        await webhookEvents.contactUpdated(c.env, contact);
         return c.json(contact, 200);
       },
     );
