@@ -13,6 +13,9 @@ export interface Env {
   ARCHIVE: R2Bucket;
   EVENTS: Queue<ArchiveBatch>;
   EVENTS_DLQ: Queue<unknown>;
+  /** Rate limits (docs/permissions.md): sign-in 10 per minute per key, public endpoints 60 per minute per address. */
+  SIGN_IN_LIMIT: RateLimit;
+  PUBLIC_LIMIT: RateLimit;
   /** Outbound webhook deliveries (docs/webhooks.md). */
   WEBHOOKS: Queue<WebhookJob>;
   ASSETS: Fetcher;

@@ -313,3 +313,24 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_due").on(t.status, t.nextAttemptAt),
   ],
 );
+
+/** Single-use, expiring tokens for invitations and password resets; only the hash is kept. */
+export const userTokens = sqliteTable(
+  "user_tokens",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    kind: text("kind", { enum: ["invitation", "password_reset"] }).notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    /** The user to reset, or (for an invitation) null until accepted. */
+    userId: text("user_id"),
+    email: text("email").notNull(),
+    name: text("name"),
+    role: text("role", { enum: ["agent", "supervisor", "admin"] }),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [index("user_tokens_workspace").on(t.workspaceId, t.createdAt)],
+);

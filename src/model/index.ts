@@ -12,4 +12,5 @@ export * from "./limits.ts";
 export * from "./open-api.ts";
 export * from "./state.ts";
 export * from "./tickets.ts";
+export * from "./users.ts";
 export * from "./webhooks.ts";

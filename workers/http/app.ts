@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { notFound, onError } from "./errors.ts";
+import { accountLimit, publicLimit, signInLimit } from "./rate-limit.ts";
 import { v1App } from "../v1/app.ts";
 import { agentRoutes } from "./routes/agent.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
@@ -9,10 +10,16 @@ import { conversationRoutes } from "./routes/conversations.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { ticketRoutes } from "./routes/tickets.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+import { accountRoutes } from "./routes/account.ts";
+import { userRoutes } from "./routes/users.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 
 export const app = new Hono<AppEnv>()
   .get("/health", (c) => c.json({ ok: true, service: "switchboard", environment: c.env.ENVIRONMENT }))
+  .use("/api/auth/login", signInLimit)
+  .use("/api/account/*", accountLimit)
+  .use("/api/widget/*", publicLimit("widget"))
+  .use("/api/channels/*", publicLimit("channels"))
   .route("/api/auth", authRoutes)
   .route("/api/widget", widgetRoutes)
   .route("/api/conversations", conversationRoutes)
@@ -21,6 +28,8 @@ export const app = new Hono<AppEnv>()
   .route("/api/api-keys", apiKeyRoutes)
   .route("/api/tickets", ticketRoutes)
   .route("/api/webhooks", webhookRoutes)
+  .route("/api/users", userRoutes)
+  .route("/api/account", accountRoutes)
   .route("/v1", v1App)
   .notFound(notFound)
   .onError(onError);

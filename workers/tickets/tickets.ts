@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Actor, CommentBody, CreateTicketBody, SlaBreach, SlaPolicy, Ticket, TicketComment, TicketEvent, TicketListQuery, TicketPatch } from "../../src/model/index.ts";
 import { newId, SwitchboardError } from "../../src/model/index.ts";
 import { assertTicketTransition, deadlines, dueAt, policyFor } from "../../src/tickets/index.ts";
@@ -74,15 +74,28 @@ export function eventRow(workspaceId: string, ticketId: string, type: EventRow["
   return { workspaceId, ticketId, type, actor, data, at };
 }
 
-async function row(db: Database, workspaceId: string, id: string): Promise<Row> {
+/** Who reads tickets: a workspace, and for staff the owners they may see (unowned tickets are everyone's). */
+export interface TicketViewer {
+  workspaceId: string;
+  /** A condition on the owner column from `visibleTo`; undefined for admins and API keys. */
+  owners?: SQL | undefined;
+}
+
+function visible(viewer: TicketViewer) {
   const t = schema.tickets;
-  const found = (await db.select().from(t).where(and(eq(t.workspaceId, workspaceId), eq(t.id, id))).limit(1))[0];
+  return and(eq(t.workspaceId, viewer.workspaceId), viewer.owners ? or(isNull(t.ownerId), viewer.owners) : undefined);
+}
+
+async function row(db: Database, viewer: TicketViewer | string, id: string): Promise<Row> {
+  const t = schema.tickets;
+  const v = typeof viewer === "string" ? { workspaceId: viewer } : viewer;
+  const found = (await db.select().from(t).where(and(visible(v), eq(t.id, id))).limit(1))[0];
   if (!found) throw new SwitchboardError("not_found", "no such ticket");
   return found;
 }
 
-export async function getTicket(db: Database, workspaceId: string, id: string): Promise<Ticket> {
-  return toTicket(await row(db, workspaceId, id));
+export async function getTicket(db: Database, viewer: TicketViewer | string, id: string): Promise<Ticket> {
+  return toTicket(await row(db, viewer, id));
 }
 
 export async function ticketComments(db: Database, workspaceId: string, id: string): Promise<TicketComment[]> {
@@ -91,15 +104,16 @@ export async function ticketComments(db: Database, workspaceId: string, id: stri
   return rows.map(toComment);
 }
 
-export async function ticketHistory(db: Database, workspaceId: string, id: string): Promise<TicketEvent[]> {
-  await row(db, workspaceId, id);
+export async function ticketHistory(db: Database, viewer: TicketViewer, id: string): Promise<TicketEvent[]> {
+  await row(db, viewer, id);
+  const workspaceId = viewer.workspaceId;
   const e = schema.ticketEvents;
   const rows = await db.select().from(e).where(and(eq(e.workspaceId, workspaceId), eq(e.ticketId, id))).orderBy(asc(e.id));
   return rows.map((r) => ({ id: r.id, ticket_id: r.ticketId, type: r.type, by: r.actor as Actor, at: r.at, data: r.data as Record<string, unknown> }));
 }
 
-/** Newest first; `ownerIds` narrows the list to those owners (a supervisor's groups) when given. */
-export async function listTickets(db: Database, workspaceId: string, q: TicketListQuery) {
+/** Newest first, among the tickets the viewer may see. */
+export async function listTickets(db: Database, viewer: TicketViewer, q: TicketListQuery) {
   const t = schema.tickets;
   const after = q.cursor ? decodeCursor(q.cursor) : undefined;
   const breached = or(isNotNull(t.firstReplyBreachedAt), isNotNull(t.resolutionBreachedAt));
@@ -108,7 +122,7 @@ export async function listTickets(db: Database, workspaceId: string, q: TicketLi
     .from(t)
     .where(
       and(
-        eq(t.workspaceId, workspaceId),
+        visible(viewer),
         q.status ? eq(t.status, q.status) : undefined,
         q.priority ? eq(t.priority, q.priority) : undefined,
         q.owner_id ? eq(t.ownerId, q.owner_id) : undefined,
@@ -208,9 +222,10 @@ export async function createTicket(env: Env, workspaceId: string, actor: Actor, 
  * Applies a change. Only fields that really change are written and recorded; a concurrent writer
  * makes this one fail with 409 rather than silently overwrite.
  */
-export async function updateTicket(env: Env, workspaceId: string, actor: Actor, id: string, patch: TicketPatch, now = Date.now()) {
+export async function updateTicket(env: Env, viewer: TicketViewer, actor: Actor, id: string, patch: TicketPatch, now = Date.now()) {
   const db = database(env.DB);
-  const before = await row(db, workspaceId, id);
+  const workspaceId = viewer.workspaceId;
+  const before = await row(db, viewer, id);
   const set: Partial<typeof schema.tickets.$inferInsert> = {};
   const changes: Record<string, [unknown, unknown]> = {};
   const events: EventRow[] = [];
@@ -265,9 +280,10 @@ export async function updateTicket(env: Env, workspaceId: string, actor: Actor, 
  * socket and the channel adapters carry it on. The first public reply meets (or misses) the
  * first-reply deadline.
  */
-export async function addComment(env: Env, workspaceId: string, actor: Actor, id: string, body: CommentBody, now = Date.now()) {
+export async function addComment(env: Env, viewer: TicketViewer, actor: Actor, id: string, body: CommentBody, now = Date.now()) {
   const db = database(env.DB);
-  const ticket = await row(db, workspaceId, id);
+  const workspaceId = viewer.workspaceId;
+  const ticket = await row(db, viewer, id);
   if (ticket.status === "closed") throw new SwitchboardError("invalid_transition", "closed tickets take no comments; open a new ticket");
   const commentId = newId("ticketComment", now);
   let seq: number | null = null;

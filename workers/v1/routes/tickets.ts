@@ -22,7 +22,7 @@ export const ticketsV1 = v1Router()
       request: { query: TicketListQuery },
       responses: { 200: ok(pageOf(Ticket)), ...errors },
     }),
-    async (c) => c.json(await listTickets(database(c.env.DB), c.get("key").workspace_id, c.req.valid("query")), 200),
+    async (c) => c.json(await listTickets(database(c.env.DB), { workspaceId: c.get("key").workspace_id }, c.req.valid("query")), 200),
   )
   .openapi(
     createRoute({
@@ -71,7 +71,7 @@ export const ticketsV1 = v1Router()
     }),
     async (c) => {
       const key = c.get("key");
-      return c.json((await updateTicket(c.env, key.workspace_id, keyCaller(key).actor, c.req.valid("param").id, c.req.valid("json"))).ticket, 200);
+      return c.json((await updateTicket(c.env, { workspaceId: key.workspace_id }, keyCaller(key).actor, c.req.valid("param").id, c.req.valid("json"))).ticket, 200);
     },
   )
   .openapi(
@@ -87,7 +87,7 @@ export const ticketsV1 = v1Router()
     }),
     async (c) => {
       const key = c.get("key");
-      return c.json((await addComment(c.env, key.workspace_id, keyCaller(key).actor, c.req.valid("param").id, c.req.valid("json"))).comment, 201);
+      return c.json((await addComment(c.env, { workspaceId: key.workspace_id }, keyCaller(key).actor, c.req.valid("param").id, c.req.valid("json"))).comment, 201);
     },
   )
   .openapi(
@@ -101,5 +101,5 @@ export const ticketsV1 = v1Router()
       request: { params: IdParam },
       responses: { 200: ok(z.object({ items: z.array(TicketEvent) })), ...errors },
     }),
-    async (c) => c.json({ items: await ticketHistory(database(c.env.DB), c.get("key").workspace_id, c.req.valid("param").id) }, 200),
+    async (c) => c.json({ items: await ticketHistory(database(c.env.DB), { workspaceId: c.get("key").workspace_id }, c.req.valid("param").id) }, 200),
   );
