@@ -334,3 +334,34 @@ export const userTokens = sqliteTable(
   },
   (t) => [index("user_tokens_workspace").on(t.workspaceId, t.createdAt)],
 );
+
+/** Context lookups (docs/context-lookups.md): an HTTP call per contact into a business system. */
+export const contextLookups = sqliteTable(
+  "context_lookups",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    urlTemplate: text("url_template").notNull(),
+    authHeaderName: text("auth_header_name"),
+    authHeaderValue: text("auth_header_value"),
+    timeoutMs: integer("timeout_ms").notNull(),
+    cacheTtlSeconds: integer("cache_ttl_seconds").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("context_lookups_workspace").on(t.workspaceId)],
+);
+
+/** A lookup's last good answer per contact; valid for the lookup's TTL and only for its current configuration. */
+export const contextCache = sqliteTable(
+  "context_cache",
+  {
+    lookupId: text("lookup_id").notNull(),
+    contactId: text("contact_id").notNull(),
+    body: text("body").notNull(),
+    fetchedAt: integer("fetched_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.lookupId, t.contactId] })],
+);

@@ -22,6 +22,7 @@ export const ID_PREFIXES = {
   delivery: "dlv",
   event: "evt",
   invitation: "inv",
+  lookup: "lk",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

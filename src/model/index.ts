@@ -2,6 +2,7 @@
 export * from "./actor.ts";
 export * from "./agent-frames.ts";
 export * from "./content.ts";
+export * from "./context-lookups.ts";
 export * from "./context.ts";
 export * from "./errors.ts";
 export * from "./event.ts";

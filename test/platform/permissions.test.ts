@@ -58,7 +58,7 @@ beforeAll(async () => {
   const ticket = await json(await post("/api/tickets", team.admin, { summary: "matrix" }), 201);
   const victim = await json(await post("/api/users/invitations", team.admin, { email: "victim@example.com", name: "Victim", role: "agent" }), 201);
   const accepted = await json(await post("/api/account/invitations/accept", undefined, { token: victim.token, password: "a long enough password" }), 201);
-  ids = { conversation: visitor.conversation_id, ticket: ticket.id, user: userId(team, "agent", 1), victim: accepted.user.id };
+  ids = { contact: visitor.contact_id, conversation: visitor.conversation_id, ticket: ticket.id, user: userId(team, "agent", 1), victim: accepted.user.id };
 });
 
 describe("the permission matrix in docs/permissions.md", () => {

@@ -12,6 +12,7 @@ import { ticketRoutes } from "./routes/tickets.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { userRoutes } from "./routes/users.ts";
+import { contactContextRoutes, contextLookupRoutes } from "./routes/context.ts";
 import { widgetRoutes } from "./routes/widget.ts";
 
 export const app = new Hono<AppEnv>()
@@ -30,6 +31,8 @@ export const app = new Hono<AppEnv>()
   .route("/api/webhooks", webhookRoutes)
   .route("/api/users", userRoutes)
   .route("/api/account", accountRoutes)
+  .route("/api/contacts", contactContextRoutes)
+  .route("/api/context-lookups", contextLookupRoutes)
   .route("/v1", v1App)
   .notFound(notFound)
   .onError(onError);
