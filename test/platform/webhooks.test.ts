@@ -154,6 +154,21 @@ describe("webhook administration", () => {
   });
 });
 
+describe("webhooks through the open API", () => {
+  it("subscribe with a webhooks:manage key, and the delivery log shows what was sent", async () => {
+    const own = await createTeam();
+    const key = await createApiKey(own, ["webhooks:manage"]);
+    const url = receiver.endpoint();
+    const hook = await json(await v1("/webhooks", key.secret, { method: "POST", json: { url, event_types: ["ticket.created"] } }), 201);
+    receiver.configure(url, { secret: hook.secret });
+    await json(await post("/api/tickets", own.agent, { summary: "via v1 subscription" }), 201);
+    await waitUntil("the ticket event", async () => receiver.accepted(url).length >= 1 || undefined);
+    const log = await json(await v1(`/webhooks/${hook.id}/deliveries`, key.secret), 200);
+    expect(log.items).toEqual([expect.objectContaining({ event_type: "ticket.created", status: "delivered", last_status_code: 200 })]);
+    expect((await json(await v1("/webhooks", (await createApiKey(own, ["tickets:read"])).secret), 403)).error.code).toBe("forbidden");
+  });
+});
+
 describe("the signature documentation", () => {
   it("has a worked example that the receiver's verification accepts", async () => {
     const secret = /Secret `([^`]+)`/.exec(webhooksDoc)![1]!;
