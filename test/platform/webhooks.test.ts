@@ -166,6 +166,10 @@ describe("webhooks through the open API", () => {
     const log = await json(await v1(`/webhooks/${hook.id}/deliveries`, key.secret), 200);
     expect(log.items).toEqual([expect.objectContaining({ event_type: "ticket.created", status: "delivered", last_status_code: 200 })]);
     expect((await json(await v1("/webhooks", (await createApiKey(own, ["tickets:read"])).secret), 403)).error.code).toBe("forbidden");
+    const foreign = await createApiKey(other, ["webhooks:manage"]);
+    expect((await json(await v1(`/webhooks/${hook.id}/deliveries`, foreign.secret), 404)).error.code).toBe("not_found");
+    expect((await json(await v1(`/webhooks/deliveries/${log.items[0].id}/replay`, foreign.secret, { method: "POST" }), 404)).error.code).toBe("not_found");
+    expect((await json(await v1("/webhooks", foreign.secret), 200)).items.map((w: any) => w.id)).not.toContain(hook.id);
   });
 });
 
