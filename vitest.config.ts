@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             TOKEN_SECRET: "test-only-token-secret-0123456789abcdef",
             WECHAT_API_BASE: "http://fake-wechat.test",
             TURNSTILE_VERIFY_URL: "http://fake-turnstile.test/siteverify",
+            // Webhook retries at once instead of after 30 s, 60 s, …: the back-off arithmetic has unit tests.
+            WEBHOOK_RETRY_BASE_SECONDS: "0",
           },
           // Third-party APIs (WeChat, Turnstile) are the one thing faked, at the fetch boundary: test/fakes/.
           outboundService: fakeOutbound,

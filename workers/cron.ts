@@ -3,10 +3,17 @@ import { redeliverInbox } from "./channels/inbox.ts";
 import { database } from "./db.ts";
 import type { Env } from "./env.ts";
 import { sampleFinishedDays } from "./qa/daily.ts";
+import { sweepTicketSla } from "./tickets/sla-sweep.ts";
+import { purgeIdempotencyKeys } from "./v1/middleware.ts";
+import { requeueStuckDeliveries } from "./webhooks/subscriptions.ts";
 
 /** Housekeeping on the cron trigger (every 5 minutes). */
 export async function runCron(env: Env, now = Date.now()): Promise<void> {
-  await purgeSessions(database(env.DB), now);
+  const db = database(env.DB);
+  await purgeSessions(db, now);
+  await purgeIdempotencyKeys(db, now);
+  await sweepTicketSla(env, now);
+  await requeueStuckDeliveries(env, now);
   await sampleFinishedDays(env, now);
   await redeliverInbox(env, now);
 }

@@ -2,6 +2,7 @@ import type { ArchiveBatch } from "../src/model/index.ts";
 import type { ConversationDO } from "./conversation/conversation-do.ts";
 import type { SkillGroupDO } from "./skill-group/skill-group-do.ts";
 import type { AgentDO } from "./agent/agent-do.ts";
+import type { WebhookJob } from "./webhooks/emit.ts";
 
 /** Every binding declared in wrangler.toml. */
 export interface Env {
@@ -12,6 +13,11 @@ export interface Env {
   ARCHIVE: R2Bucket;
   EVENTS: Queue<ArchiveBatch>;
   EVENTS_DLQ: Queue<unknown>;
+  /** Rate limits (docs/permissions.md): sign-in 10 per minute per key, public endpoints 60 per minute per address. */
+  SIGN_IN_LIMIT: RateLimit;
+  PUBLIC_LIMIT: RateLimit;
+  /** Outbound webhook deliveries (docs/webhooks.md). */
+  WEBHOOKS: Queue<WebhookJob>;
   ASSETS: Fetcher;
   /** Signs visitor tokens; a secret in production, `.dev.vars` locally. */
   TOKEN_SECRET?: string;
@@ -27,4 +33,6 @@ export interface Env {
   TURNSTILE_VERIFY_URL?: string;
   /** This deployment's public origin, for links made outside a request (email attachments); optional. */
   PUBLIC_URL?: string;
+  /** First webhook retry delay in seconds, doubled per attempt (default 30). */
+  WEBHOOK_RETRY_BASE_SECONDS?: string;
 }

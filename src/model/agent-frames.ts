@@ -39,6 +39,8 @@ export const AgentServerFrame = z.discriminatedUnion("type", [
     note: z.string().optional(),
     at: z.int(),
   }),
+  /** A ticket this agent owns missed an SLA deadline (docs/tickets.md). */
+  z.object({ type: z.literal("ticket_breached"), ticket_id: z.string(), summary: z.string(), breach: z.enum(["first_reply", "resolution"]), due_at: z.int(), at: z.int() }),
   z.object({ type: z.literal("error"), code: ErrorCode, message: z.string() }),
   z.object({ type: z.literal("pong") }),
 ]);

@@ -27,6 +27,8 @@ export const ErrorCode = z.enum([
   "reply_window_closed",
   "payload_too_large",
   "unsupported_media_type",
+  "idempotency_conflict",
+  "rate_limited",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -66,6 +68,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   reply_window_closed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  idempotency_conflict: 409,
+  rate_limited: 429,
 };
 
 /** A failure with a code a client can act on; thrown by domain code, rendered by each transport. */

@@ -19,6 +19,14 @@ export const ID_PREFIXES = {
   scorecard: "sc",
   wechatAccount: "wxa",
   attachment: "att",
+  apiKey: "key",
+  ticket: "tk",
+  ticketComment: "tkc",
+  webhook: "wh",
+  delivery: "dlv",
+  event: "evt",
+  invitation: "inv",
+  lookup: "lk",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -39,6 +47,9 @@ export const ServerMsgId = idSchema("message");
 export const VisitorId = idSchema("visitor");
 export const SkillGroupId = idSchema("skillGroup");
 export const ScheduleId = idSchema("schedule");
+export const TicketId = idSchema("ticket");
+export const WebhookId = idSchema("webhook");
+export const DeliveryId = idSchema("delivery");
 
 /** Chosen by the client, unique per conversation; re-sending it is how a client retries safely. */
 export const ClientMsgId = z

@@ -122,6 +122,23 @@ export class AgentDO extends DurableObject<Env> {
     this.broadcast(frame);
   }
 
+  /**
+   * The user was deactivated: close the workstation, hand their conversations back to the queue,
+   * and name those conversations so the caller can close the user's sockets there too.
+   */
+  async disconnect(reason: string): Promise<string[]> {
+    const conversations = this.ctx.storage.sql.exec("SELECT conversation_id FROM active").toArray().map((r) => r.conversation_id as string);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(4403, reason);
+      } catch {
+        // already closed
+      }
+    }
+    if (this.load()) await this.goOffline();
+    return conversations;
+  }
+
   // ---- the workstation socket -----------------------------------------------------------------
 
   override async fetch(request: Request): Promise<Response> {

@@ -9,6 +9,7 @@ import { archiveContactSnapshots } from "./contact-snapshots.ts";
 import { countingD1 } from "./d1-counter.ts";
 import { type ArchiveTip, writeSegments } from "./segments.ts";
 import { applyMetrics } from "../metrics/listener.ts";
+import { emitConversationWebhooks } from "../webhooks/emit.ts";
 
 /**
  * What every listener receives, per conversation: the events newly in R2 (every seq from the
@@ -28,6 +29,11 @@ export interface ArchivedBatch {
 export const ARCHIVE_LISTENERS: Array<(archived: ArchivedBatch[], env: Env) => Promise<void>> = [
   archiveContactSnapshots,
   (archived, env) => applyMetrics(env, archived),
+  (archived, env) =>
+    emitConversationWebhooks(
+      env,
+      archived.map(({ batch }) => ({ workspace_id: batch.workspace_id, conversation_id: batch.conversation_id, events: batch.events.map((c) => c.event) })),
+    ),
 ];
 
 function retryDelay(attempts: number): number {

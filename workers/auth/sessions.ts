@@ -82,3 +82,15 @@ export async function purgeSessions(db: Database, now = Date.now()): Promise<voi
   const dayAgo = now - 24 * 60 * 60 * 1000;
   await db.delete(schema.sessions).where(or(lt(schema.sessions.expiresAt, dayAgo), lt(schema.sessions.revokedAt, dayAgo)));
 }
+
+/**
+ * Ends every session of a user (deactivation, password reset). This isolate forgets them at once;
+ * other isolates within their 30-second cache window.
+ */
+export async function revokeUserSessions(db: Database, userId: string, now = Date.now()): Promise<void> {
+  for (const [token, entry] of cache) if (entry.user.id === userId) cache.delete(token);
+  await db
+    .update(schema.sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(schema.sessions.userId, userId), isNull(schema.sessions.revokedAt)));
+}

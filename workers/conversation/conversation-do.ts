@@ -253,6 +253,19 @@ export class ConversationDO extends DurableObject<Env> {
     }
   }
 
+  /** Closes every socket of one actor (a deactivated user); sockets are tagged with the actor id. */
+  async disconnectActor(actorId: string, reason: string): Promise<number> {
+    const sockets = this.ctx.getWebSockets(actorId);
+    for (const ws of sockets) {
+      try {
+        ws.close(4403, reason);
+      } catch {
+        // already closed
+      }
+    }
+    return sockets.length;
+  }
+
   /** The archive consumer's word that everything up to `toSeq` is safely archived. */
   async confirmArchived(toSeq: number, hash: string): Promise<void> {
     this.store.markConfirmed(toSeq, hash);

@@ -59,7 +59,7 @@ async function requireGroup(db: Database, workspaceId: string, id: string) {
 }
 
 /** Refuses a rule set that names groups, users or schedules the workspace does not have. */
-async function assertReferencesExist(db: Database, workspaceId: string, ruleSet: RuleSet): Promise<void> {
+export async function assertReferencesExist(db: Database, workspaceId: string, ruleSet: RuleSet): Promise<void> {
   const refs = references(ruleSet);
   const missing: string[] = [];
   const check = async (ids: Set<string>, table: typeof schema.skillGroups | typeof schema.users | typeof schema.schedules, kind: string) => {
@@ -77,7 +77,7 @@ async function assertReferencesExist(db: Database, workspaceId: string, ruleSet:
   if (missing.length > 0) throw new SwitchboardError("invalid_request", "the rule set refers to things that do not exist", missing);
 }
 
-async function publish(db: Database, workspaceId: string, body: RuleSet, publishedBy: string, note: string | undefined, restoredFrom: number | null) {
+export async function publish(db: Database, workspaceId: string, body: RuleSet, publishedBy: string, note: string | undefined, restoredFrom: number | null) {
   const t = schema.ruleSetVersions;
   // The next version is computed inside the insert, so two publishers cannot take the same number.
   const rows = await db
