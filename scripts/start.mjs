@@ -1,4 +1,5 @@
 // `npm start`: local D1 migrated and seeded, then `wrangler dev` offline, then the URLs and logins.
+import { spawnSync } from "node:child_process";
 import { DEMO_SEED } from "../src/db/demo-seed.ts";
 import { migrateAndSeed } from "./seed.mjs";
 import { ensureDevVars, spawnWrangler, waitForHttp } from "./wrangler-env.mjs";
@@ -7,6 +8,10 @@ const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? "127.0.0.1";
 
 ensureDevVars();
+console.log("Building the workstation and the widget…");
+if (spawnSync(process.execPath, ["web/build.mjs", "--quiet"], { cwd: new URL("..", import.meta.url).pathname, stdio: "inherit" }).status !== 0) {
+  process.exit(1);
+}
 console.log("Applying D1 migrations and seeding the demo workspace…");
 const seed = await migrateAndSeed();
 
@@ -26,7 +31,9 @@ const people = seed.users.map((u) => `    ${u.role.padEnd(10)} ${u.email}`).join
 console.log(`
 Switchboard is up (offline, local state in .wrangler/).
 
-  App          ${base}/
+  Workstation  ${base}/            (agents, supervisors, admins)
+  Demo shop    ${base}/demo/       (a host page with the visitor widget)
+  Widget       ${base}/widget.js
   Health       ${base}/health
   API          ${base}/api
   WebSocket    ws://${host}:${port}/api/conversations/<conversation_id>/ws

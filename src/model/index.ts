@@ -10,3 +10,4 @@ export * from "./http.ts";
 export * from "./ids.ts";
 export * from "./limits.ts";
 export * from "./state.ts";
+export * from "./directory.ts";

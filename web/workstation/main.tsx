@@ -1,0 +1,1 @@
+import { render } from "preact"; render(<p>Switchboard</p>, document.getElementById("app")!);
