@@ -19,6 +19,8 @@ export type {
   ConversationContext,
   ConversationEvent,
   ConversationState,
+  Directory,
+  DirectoryUser,
   MessageEventT as MessageEvent,
   Participant,
   Presence,

@@ -1,0 +1,207 @@
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { DEMO, expectCount, launch, SHOTS, signIn, texts, widget } from "./browser.ts";
+
+const base = inject("base");
+let browser: Browser;
+let visitorContext: BrowserContext;
+let visitor: Page;
+let agent1: Page;
+let agent2: Page;
+const contexts: BrowserContext[] = [];
+
+async function newPage(viewport = { width: 1280, height: 800 }): Promise<[BrowserContext, Page]> {
+  const context = await browser.newContext({ viewport, locale: "en-US" });
+  contexts.push(context);
+  return [context, await context.newPage()];
+}
+
+beforeAll(async () => {
+  browser = await launch();
+  [, agent1] = await newPage();
+  await signIn(agent1, base, DEMO.agent1);
+  [visitorContext, visitor] = await newPage();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close();
+  await browser?.close();
+});
+
+/** The agent's transcript texts (bubbles), for counting exact copies. */
+const agentBubbles = (page: Page) => page.locator("[data-testid=transcript] .bubble");
+
+async function agentOpens(page: Page, conversationId: string) {
+  await page.click("[data-section=mine]");
+  await page.locator(`.row[data-conversation='${conversationId}']`).click();
+  await page.locator(`[data-conversation-view='${conversationId}']`).waitFor();
+}
+
+let conversationId: string;
+
+describe("a visitor on the demo shop and an agent on the workstation", () => {
+  it("assigns the visitor's first message to the signed-in agent, who replies, and the visitor sees the reply", async () => {
+    await visitor.goto(`${base}/demo/`);
+    const w = widget(visitor);
+    await w.launcher.click();
+    await w.input.fill("Hello, do you ship to Lyon?");
+    await w.input.press("Enter");
+
+    // The agent is told, and the conversation is in their inbox with the message.
+    await agent1.locator("[data-testid=toast]").first().waitFor();
+    const row = agent1.locator("[data-testid=inbox-mine] .row").first();
+    await row.waitFor();
+    conversationId = (await row.getAttribute("data-conversation"))!;
+    await expect.poll(() => row.locator("[data-testid=unread]").innerText()).toBe("1");
+    await agentOpens(agent1, conversationId);
+    await expectCount(agentBubbles(agent1), "Hello, do you ship to Lyon?", 1);
+
+    await agent1.fill("[data-testid=composer]", "Yes, delivery to France takes 3 days.");
+    await agent1.press("[data-testid=composer]", "Enter");
+    await expectCount(w.bubbles, "Yes, delivery to France takes 3 days.", 1);
+    await expect.poll(() => w.status.innerText()).toContain("Alex Agent");
+  });
+
+  it("marks the visitor's message read once the agent has it on screen", async () => {
+    await expect.poll(() => texts(widget(visitor).mine.locator(".sb-mark"))).toEqual(["Read"]);
+  });
+
+  it("loses and doubles nothing when the visitor's network drops and comes back", async () => {
+    const w = widget(visitor);
+    await visitorContext.setOffline(true);
+    await expect.poll(() => visitor.locator(".sb-banner").first().innerText()).toContain("No connection");
+    await w.input.fill("Written while offline, one");
+    await w.input.press("Enter");
+    await w.input.fill("Written while offline, two");
+    await w.input.press("Enter");
+    await agent1.fill("[data-testid=composer]", "Sent while the visitor was away");
+    await agent1.press("[data-testid=composer]", "Enter");
+    await expect.poll(() => texts(w.mine.locator(".sb-mark"))).toEqual(["Read", "Sending", "Sending"]);
+
+    await visitorContext.setOffline(false);
+    for (const text of ["Written while offline, one", "Written while offline, two"]) {
+      await expectCount(agentBubbles(agent1), text, 1);
+      await expectCount(w.bubbles, text, 1);
+    }
+    await expectCount(w.bubbles, "Sent while the visitor was away", 1);
+    // Whatever retries happened, each message is stored once: the agent's transcript has every message once.
+    expect(await texts(agentBubbles(agent1))).toEqual([
+      "Hello, do you ship to Lyon?",
+      "Yes, delivery to France takes 3 days.",
+      // Stored while the visitor was cut off, so it comes before their re-sent messages.
+      "Sent while the visitor was away",
+      "Written while offline, one",
+      "Written while offline, two",
+    ]);
+  });
+
+  it("keeps the transcript across a page reload", async () => {
+    await visitor.reload();
+    const w = widget(visitor);
+    await w.launcher.click();
+    await expectCount(w.bubbles, "Sent while the visitor was away", 1);
+    expect(await texts(w.bubbles)).toEqual([
+      "Hi! How can we help you today?",
+      "Hello, do you ship to Lyon?",
+      "Yes, delivery to France takes 3 days.",
+      // Stored while the visitor was cut off, so it comes before their re-sent messages.
+      "Sent while the visitor was away",
+      "Written while offline, one",
+      "Written while offline, two",
+    ]);
+  });
+
+  it("never shows an internal note (whisper) in the widget", async () => {
+    await agent1.check("[data-testid=internal]");
+    await agent1.fill("[data-testid=composer]", "Internal: customer is a repeat buyer");
+    await agent1.press("[data-testid=composer]", "Enter");
+    await expect.poll(() => agent1.locator(".msg.internal .mark").last().innerText()).not.toContain("sending");
+    await agent1.uncheck("[data-testid=internal]");
+    await agent1.fill("[data-testid=composer]", "Anything else I can help with?");
+    await agent1.press("[data-testid=composer]", "Enter");
+
+    const w = widget(visitor);
+    // The public message sent after the note has arrived, so the note would have arrived before it.
+    await expectCount(w.bubbles, "Anything else I can help with?", 1);
+    expect((await texts(w.bubbles)).join("\n")).not.toContain("repeat buyer");
+    await visitor.screenshot({ path: join(SHOTS, "widget-desktop.png") });
+    await agent1.screenshot({ path: join(SHOTS, "workstation-conversation.png") });
+  });
+
+  it("moves the conversation to the other agent's screen on transfer, with its history", async () => {
+    [, agent2] = await newPage();
+    await signIn(agent2, base, DEMO.agent2);
+    await agent1.click("text=Transfer");
+    await agent1.check("input[name=kind] >> nth=0");
+    const option = agent1.locator("[data-testid=transfer-target] option", { hasText: "Bo Agent" });
+    await agent1.selectOption("[data-testid=transfer-target]", (await option.getAttribute("value"))!);
+    await agent1.fill(".dialog textarea", "Shipping question, almost done");
+    await agent1.click(".dialog button.primary");
+
+    await agent2.locator(`[data-testid=inbox-mine] .row[data-conversation='${conversationId}']`).waitFor();
+    await agentOpens(agent2, conversationId);
+    await expectCount(agentBubbles(agent2), "Hello, do you ship to Lyon?", 1);
+    await expect.poll(() => agent2.locator("[data-testid=owner]").innerText()).toContain("Bo Agent");
+    await expect.poll(() => agent1.locator(`[data-testid=inbox-mine] .row[data-conversation='${conversationId}']`).count()).toBe(0);
+
+    await agent2.fill("[data-testid=composer]", "Hi, I am taking over from Alex.");
+    await agent2.press("[data-testid=composer]", "Enter");
+    await expectCount(widget(visitor).bubbles, "Hi, I am taking over from Alex.", 1);
+    await agent2.screenshot({ path: join(SHOTS, "workstation-after-transfer.png") });
+  });
+});
+
+describe("the widget on its host page", () => {
+  const probe = () =>
+    (() => {
+      const pick = (el: Element | null) => {
+        if (!el) return null;
+        const s = getComputedStyle(el);
+        return [s.fontFamily, s.fontSize, s.color, s.backgroundColor, s.margin, s.padding, s.border, s.textTransform, s.lineHeight].join("|");
+      };
+      return {
+        body: pick(document.body),
+        h1: pick(document.querySelector("h1")),
+        lede: pick(document.querySelector("#lede")),
+        button: pick(document.querySelector(".card button")),
+        card: pick(document.querySelector(".card")),
+        scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
+      };
+    })();
+
+  it("does not change the host page's styles, and the page's styles do not reach it", async () => {
+    const [, bare] = await newPage();
+    await bare.route("**/widget.js", (route) => route.abort());
+    await bare.goto(`${base}/demo/`);
+    const without = await bare.evaluate(probe);
+
+    const [, page] = await newPage();
+    await page.goto(`${base}/demo/`);
+    const w = widget(page);
+    await w.launcher.click();
+    await w.input.waitFor();
+    expect(await page.evaluate(probe)).toEqual(without);
+    // The shop styles every <button> rust-red and upper-case: the launcher keeps its own look.
+    const launcher = await w.launcher.evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).textTransform]);
+    expect(launcher).toEqual(["rgb(47, 91, 234)", "none"]);
+  });
+
+  it("fills the screen on a phone and speaks Chinese to a zh-CN browser", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${base}/demo/`);
+    const w = widget(page);
+    await page.screenshot({ path: join(SHOTS, "widget-mobile-closed.png") });
+    await w.launcher.click();
+    await w.input.fill("你好，请问有折扣吗？");
+    await w.input.press("Enter");
+    await expectCount(w.bubbles, "你好，请问有折扣吗？", 1);
+    await expect.poll(() => w.mine.locator(".sb-mark").innerText()).not.toBe("发送中");
+    const box = await page.locator(".sb-panel").boundingBox();
+    expect(box).toEqual({ x: 0, y: 0, width: 390, height: 844 });
+    expect(await w.input.getAttribute("placeholder")).toBe("输入消息…");
+    await page.screenshot({ path: join(SHOTS, "widget-mobile.png") });
+  });
+});

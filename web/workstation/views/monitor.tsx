@@ -1,0 +1,81 @@
+import { useEffect, useState } from "preact/hooks";
+import type { ConversationPage, ConversationRow } from "../../shared/wire.ts";
+import { api } from "../api.ts";
+import { useT } from "../app.tsx";
+import { Row } from "./inbox.tsx";
+
+interface GroupStats {
+  id: string;
+  name: string;
+  stats: { waiting: number; available_agents: number; agents: number; assigned: number; abandoned: number; overflowed: number } | null;
+}
+
+/**
+ * Supervisors: every queue's live figures and every open conversation. Opening one monitors it
+ * silently; an internal note whispers to the agent, a public reply barges in.
+ */
+export function Monitor({ selected, onSelect, onList }: { selected: string | null; onSelect(id: string): void; onList(ids: string[]): void }) {
+  const t = useT();
+  const [groups, setGroups] = useState<GroupStats[]>([]);
+  const [rows, setRows] = useState<ConversationRow[]>([]);
+  useEffect(() => {
+    let live = true;
+    const load = async () => {
+      const list = await api<{ items: { id: string; name: string }[] }>("/api/admin/skill-groups");
+      const withStats = await Promise.all(
+        list.items.map(async (g) => ({ ...g, stats: await api(`/api/admin/skill-groups/${g.id}/stats`).catch(() => null) })),
+      );
+      const [queued, serving, transferring] = await Promise.all(
+        (["queued", "serving", "transferring"] as const).map((s) => api<ConversationPage>(`/api/conversations?state=${s}&limit=100`)),
+      );
+      if (!live) return;
+      setGroups(withStats);
+      setRows([...queued!.items, ...serving!.items, ...transferring!.items].sort((a, b) => b.updated_at - a.updated_at));
+    };
+    void load().catch(() => {});
+    const timer = setInterval(() => void load().catch(() => {}), 5_000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, []);
+  onList(rows.map((r) => r.id));
+  return (
+    <aside class="list monitor" data-testid="monitor">
+      <h3 class="group-head">{t("queues")}</h3>
+      <table class="stats">
+        <tbody>
+          {groups.map((g) => (
+            <tr key={g.id}>
+              <th>{g.name}</th>
+              <td>
+                <b>{g.stats?.waiting ?? "—"}</b> {t("waiting")}
+              </td>
+              <td>
+                <b>{g.stats ? `${g.stats.available_agents}/${g.stats.agents}` : "—"}</b> {t("agents_available")}
+              </td>
+              <td>
+                <b>{g.stats?.assigned ?? "—"}</b> {t("assigned_count")}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3 class="group-head">{t("live_conversations")}</h3>
+      {rows.length === 0 && <p class="muted pad">{t("no_conversations")}</p>}
+      {rows.map((row) => (
+        <Row
+          key={row.id}
+          id={row.id}
+          title={`${row.channel} · ${row.contact_id}`}
+          preview={row.last_message_preview ?? ""}
+          state={row.state}
+          unread={0}
+          at={row.last_message_at ?? row.updated_at}
+          selected={selected === row.id}
+          onSelect={onSelect}
+        />
+      ))}
+    </aside>
+  );
+}
