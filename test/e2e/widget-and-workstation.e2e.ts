@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 /** The agent's transcript texts (bubbles), for counting exact copies. */
-const agentBubbles = (page: Page) => page.locator("[data-testid=transcript] .bubble");
+const agentBubbles = (page: Page) => page.locator("[data-testid=transcript] .bubble .body");
 
 async function agentOpens(page: Page, conversationId: string) {
   await page.click("[data-section=mine]");
@@ -149,6 +149,70 @@ describe("a visitor on the demo shop and an agent on the workstation", () => {
     await agent2.press("[data-testid=composer]", "Enter");
     await expectCount(widget(visitor).bubbles, "Hi, I am taking over from Alex.", 1);
     await agent2.screenshot({ path: join(SHOTS, "workstation-after-transfer.png") });
+  });
+});
+
+describe("a supervisor and an admin on the workstation", () => {
+  let supervisor: Page;
+
+  it("shows the supervisor the queues and the live conversation, and lets them whisper to the agent unseen by the visitor", async () => {
+    [, supervisor] = await newPage();
+    await signIn(supervisor, base, DEMO.supervisor);
+    // Away: keep watching, take no conversations of the Support group they belong to.
+    await supervisor.selectOption("[data-testid=presence]", "away");
+    await supervisor.click("[data-section=monitor]");
+    await expect.poll(() => supervisor.locator(".stats").innerText()).toContain("Support");
+    await supervisor.locator(`[data-testid=monitor] .row[data-conversation='${conversationId}']`).click();
+    await supervisor.screenshot({ path: join(SHOTS, "workstation-monitor.png") });
+    await expectCount(agentBubbles(supervisor), "Hi, I am taking over from Alex.", 1);
+
+    // Watching, the composer starts as an internal note: a whisper.
+    expect(await supervisor.isChecked("[data-testid=internal]")).toBe(true);
+    await supervisor.fill("[data-testid=composer]", "Whisper: offer free shipping");
+    await supervisor.press("[data-testid=composer]", "Enter");
+    await expectCount(agentBubbles(agent2), "Whisper: offer free shipping", 1);
+
+    // Barging in is a public reply.
+    await supervisor.uncheck("[data-testid=internal]");
+    await supervisor.fill("[data-testid=composer]", "Hello, I am Alex's supervisor.");
+    await supervisor.press("[data-testid=composer]", "Enter");
+    const w = widget(visitor);
+    await expectCount(w.bubbles, "Hello, I am Alex's supervisor.", 1);
+    expect((await texts(w.bubbles)).join("\n")).not.toContain("free shipping");
+    await supervisor.screenshot({ path: join(SHOTS, "workstation-monitor.png") });
+  });
+
+  it("tells the supervisor when the agent asks for help", async () => {
+    await agent2.click("text=Ask for help");
+    await expect.poll(() => supervisor.locator("[data-testid=toast]").allInnerTexts()).toContainEqual(expect.stringContaining("Bo Agent asked for help"));
+  });
+
+  it("lets an admin dry-run a rule-set draft, shows what is wrong with a bad one, and publishes a good one", async () => {
+    const [, admin] = await newPage();
+    await signIn(admin, base, "admin@demo.switchboard.test");
+    await admin.click("[data-section=admin]");
+    await admin.click("[data-tab=rules]");
+    const editor = admin.locator("[data-testid=rules-json]");
+    await expect.poll(() => editor.inputValue()).toContain('"fallback"');
+    const good = await editor.inputValue();
+
+    await editor.fill("{ not json");
+    await admin.click("[data-testid=dry-run]");
+    await expect.poll(() => admin.locator("[data-testid=rules-result]").innerText()).toContain("Not valid JSON");
+
+    await editor.fill(JSON.stringify({ ...JSON.parse(good), fallback: [{ type: "enqueue" }] }));
+    await admin.click("[data-testid=dry-run]");
+    await expect.poll(() => admin.locator("[data-testid=rules-result]").innerText()).toContain("invalid_request");
+
+    await editor.fill(good);
+    await admin.fill("input[placeholder='Entry page']", "https://shop.example/");
+    await admin.fill("input[placeholder='First message']", "I want a refund");
+    await admin.click("[data-testid=dry-run]");
+    await expect.poll(() => admin.locator("[data-testid=rules-result]").innerText()).toContain('"decided_by": "refunds"');
+
+    await admin.click("text=Publish");
+    await expect.poll(() => admin.locator("[data-testid=rules-result]").innerText()).toMatch(/Published version \d+/);
+    await admin.screenshot({ path: join(SHOTS, "workstation-admin-rules.png") });
   });
 });
 

@@ -255,7 +255,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
         ) : (
           <>
             {section === "monitor" ? (
-              <Monitor selected={selected} onSelect={setSelected} onList={(ids) => (listOrder.current = ids)} />
+              <Monitor directory={directory} selected={selected} onSelect={setSelected} onList={(ids) => (listOrder.current = ids)} />
             ) : (
               <Inbox
                 view={section as InboxView}

@@ -91,7 +91,9 @@ export function ConversationView({ store, directory, staff, mine }: Props) {
           ))}
           {pending.map((m) => (
             <div key={m.client_msg_id} class={`msg mine ${m.visibility === "internal" ? "internal" : ""}`}>
-              <div class="bubble">{renderContent(m.content)}</div>
+              <div class="bubble">
+                <span class="body">{renderContent(m.content)}</span>
+              </div>
               <div class={`mark ${m.failed ? "failed" : ""}`}>{m.failed ? t("failed", { reason: m.failed }) : t("pending")}</div>
             </div>
           ))}
@@ -162,7 +164,7 @@ function EventLine({
           {!mine && <div class="sender">{e.sender.name ?? (fromVisitor ? t("visitor") : name(e.sender.id))}</div>}
           <div class="bubble">
             {internal && <span class="tag">{t("internal")}</span>}
-            {renderContent(e.content)}
+            <span class="body">{renderContent(e.content)}</span>
           </div>
           <div class="mark">
             {new Date(e.at).toLocaleTimeString()}

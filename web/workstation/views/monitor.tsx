@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import type { ConversationPage, ConversationRow } from "../../shared/wire.ts";
+import type { ConversationPage, ConversationRow, Directory, Presence } from "../../shared/wire.ts";
 import { api } from "../api.ts";
 import { useT } from "../app.tsx";
 import { Row } from "./inbox.tsx";
@@ -7,14 +7,31 @@ import { Row } from "./inbox.tsx";
 interface GroupStats {
   id: string;
   name: string;
-  stats: { waiting: number; available_agents: number; agents: number; assigned: number; abandoned: number; overflowed: number } | null;
+  stats: {
+    waiting: number;
+    available_agents: number;
+    agents: { user_id: string; presence: Presence; load: number; max_concurrent: number; in_shift: boolean }[];
+    assigned: number;
+    abandoned: number;
+    overflowed: number;
+  } | null;
 }
 
 /**
  * Supervisors: every queue's live figures and every open conversation. Opening one monitors it
  * silently; an internal note whispers to the agent, a public reply barges in.
  */
-export function Monitor({ selected, onSelect, onList }: { selected: string | null; onSelect(id: string): void; onList(ids: string[]): void }) {
+export function Monitor({
+  directory,
+  selected,
+  onSelect,
+  onList,
+}: {
+  directory: Directory | null;
+  selected: string | null;
+  onSelect(id: string): void;
+  onList(ids: string[]): void;
+}) {
   const t = useT();
   const [groups, setGroups] = useState<GroupStats[]>([]);
   const [rows, setRows] = useState<ConversationRow[]>([]);
@@ -43,24 +60,26 @@ export function Monitor({ selected, onSelect, onList }: { selected: string | nul
   return (
     <aside class="list monitor" data-testid="monitor">
       <h3 class="group-head">{t("queues")}</h3>
-      <table class="stats">
-        <tbody>
-          {groups.map((g) => (
-            <tr key={g.id}>
-              <th>{g.name}</th>
-              <td>
-                <b>{g.stats?.waiting ?? "—"}</b> {t("waiting")}
-              </td>
-              <td>
-                <b>{g.stats ? `${g.stats.available_agents}/${g.stats.agents}` : "—"}</b> {t("agents_available")}
-              </td>
-              <td>
-                <b>{g.stats?.assigned ?? "—"}</b> {t("assigned_count")}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div class="stats">
+        {groups.map((g) => (
+          <div class="stat" key={g.id}>
+            <div class="stat-head">
+              <strong>{g.name}</strong>
+              <span>
+                <b>{g.stats?.waiting ?? "—"}</b> {t("waiting")} · <b>{g.stats ? `${g.stats.available_agents}/${g.stats.agents.length}` : "—"}</b>{" "}
+                {t("agents_available")} · <b>{g.stats?.assigned ?? "—"}</b> {t("assigned_count")}
+              </span>
+            </div>
+            <div class="stat-agents">
+              {g.stats?.agents.map((a) => (
+                <span key={a.user_id} class={`agent ${a.presence}`} title={a.in_shift ? a.presence : t("off_shift")}>
+                  ● {directory?.users.find((u) => u.id === a.user_id)?.name ?? a.user_id} {a.load}/{a.max_concurrent}
+                </span>
+              ))}
+            </div>
+          </div>
+        ))}
+      </div>
       <h3 class="group-head">{t("live_conversations")}</h3>
       {rows.length === 0 && <p class="muted pad">{t("no_conversations")}</p>}
       {rows.map((row) => (
