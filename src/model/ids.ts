@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   visitor: "vis",
   skillGroup: "sg",
   schedule: "sch",
+  cannedReply: "cr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -11,3 +11,4 @@ export * from "./ids.ts";
 export * from "./limits.ts";
 export * from "./state.ts";
 export * from "./directory.ts";
+export * from "./canned-replies.ts";

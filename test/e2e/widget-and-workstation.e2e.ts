@@ -42,7 +42,8 @@ let conversationId: string;
 
 describe("a visitor on the demo shop and an agent on the workstation", () => {
   it("assigns the visitor's first message to the signed-in agent, who replies, and the visitor sees the reply", async () => {
-    await visitor.goto(`${base}/demo/`);
+    await visitor.goto(`${base}/demo/?page=tents`);
+    await visitor.goto(`${base}/demo/?utm_source=newsletter&utm_campaign=spring`);
     const w = widget(visitor);
     await w.launcher.click();
     await w.input.fill("Hello, do you ship to Lyon?");
@@ -56,6 +57,10 @@ describe("a visitor on the demo shop and an agent on the workstation", () => {
     await expect.poll(() => row.locator("[data-testid=unread]").innerText()).toBe("1");
     await agentOpens(agent1, conversationId);
     await expectCount(agentBubbles(agent1), "Hello, do you ship to Lyon?", 1);
+    // The context panel shows where the visitor came from and what they viewed.
+    const context = agent1.locator("[data-testid=context]");
+    await expect.poll(() => context.innerText()).toContain("source=newsletter · campaign=spring");
+    expect(await context.locator(".trail li").count()).toBe(2);
 
     await agent1.fill("[data-testid=composer]", "Yes, delivery to France takes 3 days.");
     await agent1.press("[data-testid=composer]", "Enter");
@@ -65,6 +70,16 @@ describe("a visitor on the demo shop and an agent on the workstation", () => {
 
   it("marks the visitor's message read once the agent has it on screen", async () => {
     await expect.poll(() => texts(widget(visitor).mine.locator(".sb-mark"))).toEqual(["Read"]);
+  });
+
+  it("shows typing both ways", async () => {
+    const w = widget(visitor);
+    await w.input.fill("I am wri");
+    await expect.poll(() => agent1.locator(".typing").innerText()).toContain("is typing");
+    await w.input.fill("");
+    await agent1.fill("[data-testid=composer]", "Let me che");
+    await expect.poll(() => visitor.locator(".sb-typing").innerText()).toBe("Alex Agent is typing…");
+    await agent1.fill("[data-testid=composer]", "");
   });
 
   it("loses and doubles nothing when the visitor's network drops and comes back", async () => {
@@ -213,6 +228,22 @@ describe("a supervisor and an admin on the workstation", () => {
     await admin.click("text=Publish");
     await expect.poll(() => admin.locator("[data-testid=rules-result]").innerText()).toMatch(/Published version \d+/);
     await admin.screenshot({ path: join(SHOTS, "workstation-admin-rules.png") });
+
+    await admin.click("[data-tab=canned_replies]");
+    await admin.fill(".card input[placeholder=Title] >> nth=-1", "Shipping times");
+    await admin.fill(".card textarea >> nth=-1", "Orders ship within 24 hours; delivery takes 2–4 working days.");
+    await admin.click(".card button.primary >> nth=-1");
+    await expect.poll(() => admin.locator(".card").count()).toBe(2);
+  });
+
+  it("lets an agent answer with a canned reply, after a reload of the workstation", async () => {
+    await agent2.reload();
+    await agent2.locator(`[data-conversation-view='${conversationId}']`).waitFor();
+    const canned = agent2.locator("[data-testid=canned] option", { hasText: "Shipping times" });
+    await agent2.selectOption("[data-testid=canned]", (await canned.getAttribute("value"))!);
+    expect(await agent2.inputValue("[data-testid=composer]")).toBe("Orders ship within 24 hours; delivery takes 2–4 working days.");
+    await agent2.press("[data-testid=composer]", "Enter");
+    await expectCount(widget(visitor).bubbles, "Orders ship within 24 hours; delivery takes 2–4 working days.", 1);
   });
 });
 

@@ -13,6 +13,7 @@ import type {
 
 export type {
   Actor,
+  CannedReply,
   AgentClientFrame,
   AgentStatus,
   ClientFrame,

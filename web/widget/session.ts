@@ -5,6 +5,8 @@ import type { ConversationContext, VisitorSession } from "../shared/wire.ts";
 
 export interface Stored {
   visitor_id?: string;
+  /** The pages this visitor viewed on the site (newest last, at most 50): the agent's "pages visited". */
+  trail?: { url: string; title?: string; at: number }[];
   session?: VisitorSession;
   /** Messages typed but not yet acknowledged: they survive a reload and are sent again. */
   outbox?: OutgoingMessage[];
@@ -35,13 +37,20 @@ export class SessionStore {
     }
   }
 
+  /** Called once per page load: the trail the next conversation starts with. */
+  recordPageView(): void {
+    const entry = { url: location.href.slice(0, 2048), title: document.title.slice(0, 300), at: Date.now() };
+    const trail = [...(this.load().trail ?? []).filter((p) => p.url !== entry.url), entry].slice(-50);
+    this.save({ trail });
+  }
+
   /** Starts (or resumes) the visitor's conversation. */
   async open(profile: { name?: string; email?: string }): Promise<VisitorSession> {
     const stored = this.load();
     const res = await fetch(`${this.api}/api/widget/sessions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ widget_key: this.widgetKey, visitor_id: stored.visitor_id, ...profile, context: pageContext() }),
+      body: JSON.stringify({ widget_key: this.widgetKey, visitor_id: stored.visitor_id, ...profile, context: pageContext(stored.trail) }),
     });
     const body = await res.json();
     if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
@@ -59,7 +68,7 @@ export class SessionStore {
 }
 
 /** Where the visitor is and came from: what routing rules and the agent's context panel read. */
-function pageContext(): Partial<ConversationContext> {
+function pageContext(trail: Stored["trail"]): Partial<ConversationContext> {
   const params = new URLSearchParams(location.search);
   const utm: Record<string, string> = {};
   for (const k of ["source", "medium", "campaign", "term", "content"]) {
@@ -72,7 +81,7 @@ function pageContext(): Partial<ConversationContext> {
     entry_page: location.href.slice(0, 2048),
     ...(document.referrer ? { referrer: document.referrer.slice(0, 2048) } : {}),
     ...(Object.keys(utm).length ? { utm } : {}),
-    trail: [{ url: location.href.slice(0, 2048), title: document.title.slice(0, 300), at: Date.now() }],
+    trail: trail?.length ? trail : [{ url: location.href.slice(0, 2048), title: document.title.slice(0, 300), at: Date.now() }],
     device: {
       type: small ? "mobile" : "desktop",
       user_agent: navigator.userAgent.slice(0, 512),

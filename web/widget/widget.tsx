@@ -29,7 +29,11 @@ const STAFF = new Set(["agent", "supervisor", "bot"]);
 
 export function Widget({ options }: { options: WidgetOptions }) {
   const t = useMemo(() => translator({ en, "zh-CN": zhCN }, options.locale), [options.locale]);
-  const store = useMemo(() => new SessionStore(options.api, options.widgetKey), [options]);
+  const store = useMemo(() => {
+    const s = new SessionStore(options.api, options.widgetKey);
+    s.recordPageView();
+    return s;
+  }, [options]);
   const [open, setOpen] = useState(false);
   const [hasSession, setHasSession] = useState(() => !!store.load().session);
   const [profile, setProfile] = useState<{ name?: string; email?: string }>({});
@@ -46,6 +50,7 @@ export function Widget({ options }: { options: WidgetOptions }) {
   const [draft, setDraft] = useState("");
   const [unread, setUnread] = useState(0);
   const [prechatDone, setPrechatDone] = useState(false);
+  const lastTyping = useRef(0);
   const me = useRef<string | null>(null);
   /** What we sent, by client_msg_id: an ack turns it into a transcript line. */
   const sent = useRef(new Map<string, Content>());
@@ -170,6 +175,7 @@ export function Widget({ options }: { options: WidgetOptions }) {
     setPending((p) => new Map(p).set(m.client_msg_id, mineLine(m)));
     store.save({ outbox: [...l!.outbox.values()] });
     l!.sendFrame({ type: "typing", active: false });
+    lastTyping.current = 0;
   }
 
   async function startSession() {
@@ -195,7 +201,6 @@ export function Widget({ options }: { options: WidgetOptions }) {
     setRead(0);
   }
 
-  const lastTyping = useRef(0);
   function onInput(value: string) {
     setDraft(value);
     if (link && value && Date.now() - lastTyping.current > 3000) {

@@ -1,7 +1,7 @@
 import { createContext } from "preact";
 import { useContext, useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
 import { pickLocale, translator, type Locale } from "../shared/i18n.ts";
-import type { AgentStatus, Directory } from "../shared/wire.ts";
+import type { AgentStatus, CannedReply, Directory } from "../shared/wire.ts";
 import { AgentSocket } from "./agent-socket.ts";
 import { api, loadSession, saveSession, whenUnauthorized, type Session } from "./api.ts";
 import { ConversationStore } from "./conversation-store.ts";
@@ -77,6 +77,8 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [sound, setSound] = useState(() => localStorage.getItem("switchboard:sound") === "on");
   const [directory, setDirectory] = useState<Directory | null>(null);
+  const [canned, setCanned] = useState<CannedReply[]>([]);
+  const loadCanned = () => void api<{ items: CannedReply[] }>("/api/canned-replies").then((r) => setCanned(r.items), () => {});
   const [, rerender] = useReducer((n: number, _: unknown) => n + 1, 0);
   const stores = useRef(new Map<string, ConversationStore>());
   const socket = useRef<AgentSocket | null>(null);
@@ -126,6 +128,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
     socket.current = s;
     s.start();
     void api<Directory>("/api/directory").then(setDirectory, () => {});
+    loadCanned();
     return () => {
       s.stop();
       for (const st of stores.current.values()) st.close();
@@ -251,7 +254,12 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
       {!connected && online && <div class="banner">{t("connection_lost")}</div>}
       <main class={`body ${section === "admin" ? "wide" : ""}`}>
         {section === "admin" ? (
-          <Admin directory={directory} reloadDirectory={() => void api<Directory>("/api/directory").then(setDirectory)} />
+          <Admin
+            directory={directory}
+            reloadDirectory={() => void api<Directory>("/api/directory").then(setDirectory)}
+            canned={canned}
+            reloadCanned={loadCanned}
+          />
         ) : (
           <>
             {section === "monitor" ? (
@@ -268,7 +276,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
               />
             )}
             {current ? (
-              <ConversationView key={current.id} store={current} directory={directory} staff={staff} mine={mine.includes(current.id)} />
+              <ConversationView key={current.id} store={current} directory={directory} canned={canned} staff={staff} mine={mine.includes(current.id)} />
             ) : (
               <div class="empty">{t("pick_conversation")}</div>
             )}

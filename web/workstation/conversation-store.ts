@@ -159,6 +159,8 @@ export class ConversationStore {
     this.sent.set(m.client_msg_id, pending);
     this.pending.set(m.client_msg_id, pending);
     this.link.sendFrame({ type: "typing", active: false });
+    // The next keystroke announces typing again, however soon it comes.
+    this.lastTypingSent = 0;
     this.emit();
   }
 

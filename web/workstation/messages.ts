@@ -108,6 +108,11 @@ export const en = {
   live: "live",
   decision: "Decision",
   language: "中文",
+  canned: "Canned reply…",
+  canned_replies: "Canned replies",
+  title: "Title",
+  text: "Text",
+  delete: "Delete",
   connection_lost: "Connection lost — reconnecting…",
 };
 
@@ -220,5 +225,10 @@ export const zhCN: Partial<typeof en> = {
   live: "当前",
   decision: "决策",
   language: "English",
+  canned: "快捷回复…",
+  canned_replies: "快捷回复",
+  title: "标题",
+  text: "内容",
+  delete: "删除",
   connection_lost: "连接已断开，正在重连…",
 };

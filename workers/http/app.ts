@@ -4,6 +4,7 @@ import { apiCors } from "./cors.ts";
 import { notFound, onError } from "./errors.ts";
 import { agentRoutes } from "./routes/agent.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { cannedReplyRoutes } from "./routes/canned-replies.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { directoryRoutes } from "./routes/directory.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
@@ -18,5 +19,6 @@ export const app = new Hono<AppEnv>()
   .route("/api/agent", agentRoutes)
   .route("/api/admin", routingAdminRoutes)
   .route("/api/directory", directoryRoutes)
+  .route("/api/canned-replies", cannedReplyRoutes)
   .notFound(notFound)
   .onError(onError);

@@ -1,18 +1,28 @@
 import { useEffect, useState } from "preact/hooks";
-import type { Directory } from "../../shared/wire.ts";
+import type { CannedReply, Directory } from "../../shared/wire.ts";
 import { api, ApiError } from "../api.ts";
 import { useT } from "../app.tsx";
 
-type Tab = "groups" | "people" | "schedules" | "rules";
+type Tab = "groups" | "people" | "schedules" | "rules" | "canned_replies";
 
 /** Routing administration: what docs/api.md's /api/admin endpoints change, with their errors shown as they come. */
-export function Admin({ directory, reloadDirectory }: { directory: Directory | null; reloadDirectory(): void }) {
+export function Admin({
+  directory,
+  reloadDirectory,
+  canned,
+  reloadCanned,
+}: {
+  directory: Directory | null;
+  reloadDirectory(): void;
+  canned: CannedReply[];
+  reloadCanned(): void;
+}) {
   const t = useT();
   const [tab, setTab] = useState<Tab>("groups");
   return (
     <div class="admin">
       <nav class="subtabs">
-        {(["groups", "people", "schedules", "rules"] as Tab[]).map((x) => (
+        {(["groups", "people", "schedules", "rules", "canned_replies"] as Tab[]).map((x) => (
           <button key={x} class={tab === x ? "active" : ""} data-tab={x} onClick={() => setTab(x)}>
             {t(x)}
           </button>
@@ -22,6 +32,7 @@ export function Admin({ directory, reloadDirectory }: { directory: Directory | n
       {tab === "people" && <People directory={directory} changed={reloadDirectory} />}
       {tab === "schedules" && <Schedules />}
       {tab === "rules" && <Rules />}
+      {tab === "canned_replies" && <CannedReplies items={canned} changed={reloadCanned} />}
     </div>
   );
 }
@@ -364,5 +375,56 @@ function Rules() {
         </div>
       </div>
     </div>
+  );
+}
+
+function CannedReplies({ items, changed }: { items: CannedReply[]; changed(): void }) {
+  const t = useT();
+  return (
+    <div class="panel">
+      {items.map((r) => (
+        <CannedEditor key={r.id} reply={r} changed={changed} />
+      ))}
+      <h3>{t("create")}</h3>
+      <CannedEditor reply={null} changed={changed} />
+    </div>
+  );
+}
+
+function CannedEditor({ reply, changed }: { reply: CannedReply | null; changed(): void }) {
+  const t = useT();
+  const [title, setTitle] = useState(reply?.title ?? "");
+  const [body, setBody] = useState(reply?.body ?? "");
+  const [error, setError] = useState<string | null>(null);
+  const run = async (f: () => Promise<unknown>) => {
+    try {
+      await f();
+      setError(null);
+      if (!reply) (setTitle(""), setBody(""));
+      changed();
+    } catch (err) {
+      setError(describe(err));
+    }
+  };
+  return (
+    <form
+      class="card"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(() => api(reply ? `/api/canned-replies/${reply.id}` : "/api/canned-replies", { method: reply ? "PUT" : "POST", body: { title, body } }));
+      }}
+    >
+      <div class="inline">
+        <input placeholder={t("title")} value={title} maxLength={100} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
+        <button class="primary">{reply ? t("save") : t("create")}</button>
+        {reply && (
+          <button type="button" class="danger" onClick={() => void run(() => api(`/api/canned-replies/${reply.id}`, { method: "DELETE" }))}>
+            {t("delete")}
+          </button>
+        )}
+      </div>
+      <textarea rows={3} placeholder={t("text")} value={body} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
+      {error && <pre class="error">{error}</pre>}
+    </form>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Content, ConversationEvent, Directory, TransferTarget } from "../../shared/wire.ts";
+import type { CannedReply, Content, ConversationEvent, Directory, TransferTarget } from "../../shared/wire.ts";
 import { api, ApiError } from "../api.ts";
 import { useT, type T } from "../app.tsx";
 import type { ConversationStore } from "../conversation-store.ts";
@@ -8,12 +8,13 @@ import { ContextPanel } from "./context-panel.tsx";
 interface Props {
   store: ConversationStore;
   directory: Directory | null;
+  canned: CannedReply[];
   /** Supervisors and admins: watching a conversation they do not serve is monitoring (whisper, barge in). */
   staff: boolean;
   mine: boolean;
 }
 
-export function ConversationView({ store, directory, staff, mine }: Props) {
+export function ConversationView({ store, directory, canned, staff, mine }: Props) {
   const t = useT();
   const [draft, setDraft] = useState("");
   const [internal, setInternal] = useState(false);
@@ -124,7 +125,25 @@ export function ConversationView({ store, directory, staff, mine }: Props) {
               }}
             />
             <div class="composer-bar">
-              <label>
+              {canned.length > 0 && (
+                <select
+                  data-testid="canned"
+                  value=""
+                  aria-label={t("canned")}
+                  onChange={(e) => {
+                    const reply = canned.find((r) => r.id === (e.target as HTMLSelectElement).value);
+                    if (reply) setDraft((d) => (d.trim() ? `${d.trimEnd()} ${reply.body}` : reply.body));
+                  }}
+                >
+                  <option value="">{t("canned")}</option>
+                  {canned.map((r) => (
+                    <option key={r.id} value={r.id}>
+                      {r.title}
+                    </option>
+                  ))}
+                </select>
+              )}
+              <label class="grow">
                 <input type="checkbox" data-testid="internal" checked={internal} onChange={(e) => setInternal((e.target as HTMLInputElement).checked)} />{" "}
                 {t("internal_note")}
               </label>
