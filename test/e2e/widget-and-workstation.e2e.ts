@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 /** The agent's transcript texts (bubbles), for counting exact copies. */
-const agentBubbles = (page: Page) => page.locator("[data-testid=transcript] .bubble .body");
+const agentBubbles = (page: Page) => page.locator("[data-testid=transcript] .bubble .text");
 
 async function agentOpens(page: Page, conversationId: string) {
   await page.click("[data-section=mine]");

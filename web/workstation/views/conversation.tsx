@@ -4,6 +4,7 @@ import { api, ApiError } from "../api.ts";
 import { useT, type T } from "../app.tsx";
 import type { ConversationStore } from "../conversation-store.ts";
 import { ContextPanel } from "./context-panel.tsx";
+import { visitorLabel } from "./inbox.tsx";
 
 interface Props {
   store: ConversationStore;
@@ -54,7 +55,7 @@ export function ConversationView({ store, directory, canned, staff, mine }: Prop
       <section class="conversation" data-conversation-view={store.id}>
         <header class="conv-head">
           <div>
-            <div class="conv-title">{store.snapshot?.contact.name ?? t("visitor")}</div>
+            <div class="conv-title">{store.snapshot ? visitorLabel(t("visitor"), store.snapshot.contact.name, store.snapshot.contact.id, store.snapshot.context.channel) : t("visitor")}</div>
             <div class="muted small">
               {store.id} {store.state && <span class={`pill ${store.state}`}>{t(`state_${store.state}`)}</span>}
             </div>
@@ -93,7 +94,7 @@ export function ConversationView({ store, directory, canned, staff, mine }: Prop
           {pending.map((m) => (
             <div key={m.client_msg_id} class={`msg mine ${m.visibility === "internal" ? "internal" : ""}`}>
               <div class="bubble">
-                <span class="body">{renderContent(m.content)}</span>
+                <span class="text">{renderContent(m.content)}</span>
               </div>
               <div class={`mark ${m.failed ? "failed" : ""}`}>{m.failed ? t("failed", { reason: m.failed }) : t("pending")}</div>
             </div>
@@ -183,7 +184,7 @@ function EventLine({
           {!mine && <div class="sender">{e.sender.name ?? (fromVisitor ? t("visitor") : name(e.sender.id))}</div>}
           <div class="bubble">
             {internal && <span class="tag">{t("internal")}</span>}
-            <span class="body">{renderContent(e.content)}</span>
+            <span class="text">{renderContent(e.content)}</span>
           </div>
           <div class="mark">
             {new Date(e.at).toLocaleTimeString()}

@@ -37,7 +37,7 @@ function MineList({ mine, stores, selected, onSelect, onList }: Props) {
           <Row
             key={id}
             id={id}
-            title={s?.snapshot?.contact.name ?? s?.snapshot?.contact.id ?? id}
+            title={s?.snapshot ? visitorLabel(t("visitor"), s.snapshot.contact.name, s.snapshot.contact.id, s.snapshot.context.channel) : id}
             preview={s?.lastMessage() ?? ""}
             state={s?.state ?? null}
             unread={unread}
@@ -89,7 +89,7 @@ function QueuedList({ directory, selected, onSelect, onList }: Props) {
             <Row
               key={row.id}
               id={row.id}
-              title={`${position ? `#${position} · ` : ""}${row.contact_id}`}
+              title={`${position ? `#${position} · ` : ""}${visitorLabel(t("visitor"), null, row.contact_id, row.channel)}`}
               preview={row.last_message_preview ?? ""}
               state={row.state}
               unread={0}
@@ -137,7 +137,7 @@ function AllList({ selected, onSelect, onList }: Props) {
         <Row
           key={row.id}
           id={row.id}
-          title={`${row.channel} · ${row.contact_id}`}
+          title={visitorLabel(t("visitor"), null, row.contact_id, row.channel)}
           preview={row.last_message_preview ?? ""}
           state={row.state}
           unread={0}
@@ -183,4 +183,9 @@ export function Row(props: {
       </span>
     </button>
   );
+}
+
+/** "Li Lei · web", or "Visitor 7m8p · web" for a visitor who gave no name. */
+export function visitorLabel(word: string, name: string | null | undefined, contactId: string, channel: string): string {
+  return `${name || `${word} ${contactId.slice(-4)}`} · ${channel}`;
 }

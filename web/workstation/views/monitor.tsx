@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ConversationPage, ConversationRow, Directory, Presence } from "../../shared/wire.ts";
 import { api } from "../api.ts";
 import { useT } from "../app.tsx";
-import { Row } from "./inbox.tsx";
+import { Row, visitorLabel } from "./inbox.tsx";
 
 interface GroupStats {
   id: string;
@@ -86,7 +86,7 @@ export function Monitor({
         <Row
           key={row.id}
           id={row.id}
-          title={`${row.channel} · ${row.contact_id}`}
+          title={visitorLabel(t("visitor"), null, row.contact_id, row.channel)}
           preview={row.last_message_preview ?? ""}
           state={row.state}
           unread={0}
