@@ -282,7 +282,10 @@ describe("the widget on its host page", () => {
     expect(launcher).toEqual(["rgb(47, 91, 234)", "none"]);
   });
 
-  it("fills the screen on a phone and speaks Chinese to a zh-CN browser", async () => {
+  it("fills the screen on a phone, speaks Chinese to a zh-CN browser, and shows the queue until an agent is back", async () => {
+    // Nobody takes new conversations: the visitor waits in the Support queue.
+    await agent1.selectOption("[data-testid=presence]", "away");
+    await agent2.selectOption("[data-testid=presence]", "away");
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
     contexts.push(context);
     const page = await context.newPage();
@@ -293,10 +296,14 @@ describe("the widget on its host page", () => {
     await w.input.fill("你好，请问有折扣吗？");
     await w.input.press("Enter");
     await expectCount(w.bubbles, "你好，请问有折扣吗？", 1);
-    await expect.poll(() => w.mine.locator(".sb-mark").innerText()).not.toBe("发送中");
+    await expect.poll(() => w.status.innerText()).toContain("当前排第 1 位");
     const box = await page.locator(".sb-panel").boundingBox();
     expect(box).toEqual({ x: 0, y: 0, width: 390, height: 844 });
     expect(await w.input.getAttribute("placeholder")).toBe("输入消息…");
+    await page.screenshot({ path: join(SHOTS, "widget-mobile-queued.png") });
+
+    await agent2.selectOption("[data-testid=presence]", "online");
+    await expect.poll(() => w.status.innerText()).toBe("Bo Agent 正在为您服务");
     await page.screenshot({ path: join(SHOTS, "widget-mobile.png") });
   });
 });

@@ -42,7 +42,7 @@ export const zhCN: Partial<typeof en> = {
   name: "称呼",
   email: "邮箱",
   start: "开始咨询",
-  queued: "您前面还有 {ahead} 位，当前排第 {position} 位",
+  queued: "正在排队，当前排第 {position} 位",
   queued_wait: "当前排第 {position} 位，预计等待约 {minutes} 分钟",
   waiting: "正在为您接入客服…",
   serving: "{name} 正在为您服务",

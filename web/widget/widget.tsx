@@ -293,7 +293,7 @@ export function Widget({ options }: { options: WidgetOptions }) {
     if (state === "ended") return t("ended");
     if (state === "serving" || state === "transferring") return agent ? t("serving", { name: agent }) : t("serving_anon");
     if (state === "queued" && queue) {
-      const vars = { position: queue.position, ahead: queue.position - 1, minutes: Math.max(1, Math.round((queue.estimated_wait_seconds ?? 0) / 60)) };
+      const vars = { position: queue.position, minutes: Math.max(1, Math.round((queue.estimated_wait_seconds ?? 0) / 60)) };
       return queue.estimated_wait_seconds === null ? t("queued", vars) : t("queued_wait", vars);
     }
     if (state === "queued") return t("waiting");
