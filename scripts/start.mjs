@@ -1,15 +1,16 @@
-// `npm start`: local D1 migrated and seeded, then `wrangler dev` offline, then the URLs and logins.
+// `npm start`: the web clients built, local D1 migrated and seeded, then `wrangler dev` offline
+// (one port serves the API, the workstation, the widget and the demo page), then the URLs and logins.
 import { spawnSync } from "node:child_process";
 import { DEMO_SEED } from "../src/db/demo-seed.ts";
 import { migrateAndSeed } from "./seed.mjs";
-import { ensureDevVars, spawnWrangler, waitForHttp } from "./wrangler-env.mjs";
+import { ensureDevVars, ROOT, spawnWrangler, waitForHttp } from "./wrangler-env.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? "127.0.0.1";
 
 ensureDevVars();
 console.log("Building the workstation and the widget…");
-if (spawnSync(process.execPath, ["web/build.mjs", "--quiet"], { cwd: new URL("..", import.meta.url).pathname, stdio: "inherit" }).status !== 0) {
+if (spawnSync(process.execPath, ["web/build.mjs", "--quiet"], { cwd: ROOT, stdio: "inherit" }).status !== 0) {
   process.exit(1);
 }
 console.log("Applying D1 migrations and seeding the demo workspace…");

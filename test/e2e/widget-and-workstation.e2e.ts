@@ -306,4 +306,24 @@ describe("the widget on its host page", () => {
     await expect.poll(() => w.status.innerText()).toBe("Bo Agent 正在为您服务");
     await page.screenshot({ path: join(SHOTS, "widget-mobile.png") });
   });
+
+  it("lets an agent switch conversations with Alt+↑/↓ and write two lines with Shift+Enter", async () => {
+    await agent2.click("[data-section=mine]");
+    const rows = agent2.locator("[data-testid=inbox-mine] .row");
+    await expect.poll(() => rows.count()).toBe(2);
+    const [first, second] = await Promise.all([rows.nth(0).getAttribute("data-conversation"), rows.nth(1).getAttribute("data-conversation")]);
+    const view = agent2.locator("[data-conversation-view]");
+    await rows.nth(0).click();
+    await agent2.keyboard.press("Alt+ArrowDown");
+    await expect.poll(() => view.getAttribute("data-conversation-view")).toBe(second);
+    await agent2.keyboard.press("Alt+ArrowUp");
+    await expect.poll(() => view.getAttribute("data-conversation-view")).toBe(first);
+
+    await agent2.click("[data-testid=composer]");
+    await agent2.keyboard.type("Line one");
+    await agent2.keyboard.press("Shift+Enter");
+    await agent2.keyboard.type("Line two");
+    await agent2.keyboard.press("Enter");
+    await expectCount(agentBubbles(agent2), "Line one\nLine two", 1);
+  });
 });
