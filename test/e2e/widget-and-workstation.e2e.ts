@@ -245,6 +245,21 @@ describe("a supervisor and an admin on the workstation", () => {
     await agent2.press("[data-testid=composer]", "Enter");
     await expectCount(widget(visitor).bubbles, "Orders ship within 24 hours; delivery takes 2–4 working days.", 1);
   });
+
+  it("shows the visitor that the agent ended the conversation, and their next message starts a new one", async () => {
+    await agent2.click("text=End conversation");
+    const w = widget(visitor);
+    await expect.poll(() => visitor.locator(".sb-ended").innerText()).toContain("This conversation has ended.");
+    await expect.poll(() => agent2.locator(`[data-testid=inbox-mine] .row[data-conversation='${conversationId}']`).count()).toBe(0);
+    await agent1.selectOption("[data-testid=presence]", "away");
+    await visitor.click("text=Start a new conversation");
+    expect(await texts(w.bubbles)).toEqual(["Hi! How can we help you today?"]);
+    await w.input.fill("One more question");
+    await w.input.press("Enter");
+    // A new conversation, assigned to the only agent online (Alex and the supervisor are away).
+    await agent2.locator("[data-testid=inbox-mine] .row", { hasText: "One more question" }).waitFor();
+    expect(await agent2.locator(`[data-testid=inbox-mine] .row[data-conversation='${conversationId}']`).count()).toBe(0);
+  });
 });
 
 describe("the widget on its host page", () => {

@@ -152,20 +152,24 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
     document.title = `${unread > 0 ? `(${unread}) ` : ""}${t("app")}`;
   }, [unread, t]);
 
-  // Alt+↑ / Alt+↓ switch between the conversations of the list on screen.
+  // Alt+↑ / Alt+↓ switch between the conversations of the list on screen. Read through a ref:
+  // a key pressed right after a click must see that click's selection.
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || (e.key !== "ArrowUp" && e.key !== "ArrowDown")) return;
       const list = listOrder.current;
       if (!list.length) return;
       e.preventDefault();
-      const at = selected ? list.indexOf(selected) : -1;
+      const at = selectedRef.current ? list.indexOf(selectedRef.current) : -1;
       const next = e.key === "ArrowDown" ? Math.min(list.length - 1, at + 1) : Math.max(0, at - 1);
+      selectedRef.current = list[next]!;
       setSelected(list[next]!);
     };
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
-  }, [selected]);
+  }, []);
 
   function setPresence(p: "online" | "away" | "offline") {
     if (p === "offline") {
