@@ -1,12 +1,18 @@
-// `npm start`: local D1 migrated and seeded, then `wrangler dev` offline, then the URLs and logins.
+// `npm start`: the web clients built, local D1 migrated and seeded, then `wrangler dev` offline
+// (one port serves the API, the workstation, the widget and the demo page), then the URLs and logins.
+import { spawnSync } from "node:child_process";
 import { DEMO_SEED } from "../src/db/demo-seed.ts";
 import { migrateAndSeed } from "./seed.mjs";
-import { ensureDevVars, spawnWrangler, waitForHttp } from "./wrangler-env.mjs";
+import { ensureDevVars, ROOT, spawnWrangler, waitForHttp } from "./wrangler-env.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? "127.0.0.1";
 
 ensureDevVars();
+console.log("Building the workstation and the widget…");
+if (spawnSync(process.execPath, ["web/build.mjs", "--quiet"], { cwd: ROOT, stdio: "inherit" }).status !== 0) {
+  process.exit(1);
+}
 console.log("Applying D1 migrations and seeding the demo workspace…");
 const seed = await migrateAndSeed();
 
@@ -26,7 +32,9 @@ const people = seed.users.map((u) => `    ${u.role.padEnd(10)} ${u.email}`).join
 console.log(`
 Switchboard is up (offline, local state in .wrangler/).
 
-  App          ${base}/
+  Workstation  ${base}/            (agents, supervisors, admins)
+  Demo shop    ${base}/demo/       (a host page with the visitor widget)
+  Widget       ${base}/widget.js
   Health       ${base}/health
   API          ${base}/api
   WebSocket    ws://${host}:${port}/api/conversations/<conversation_id>/ws

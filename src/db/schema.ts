@@ -687,4 +687,17 @@ export const contextCache = sqliteTable(
     fetchedAt: integer("fetched_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.lookupId, t.contactId] })],
+/** Saved answers agents insert into the composer; shared by the whole workspace. */
+export const cannedReplies = sqliteTable(
+  "canned_replies",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("canned_replies_workspace_title").on(t.workspaceId, t.title)],
 );

@@ -27,6 +27,7 @@ export const ID_PREFIXES = {
   event: "evt",
   invitation: "inv",
   lookup: "lk",
+  cannedReply: "cr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

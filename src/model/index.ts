@@ -18,3 +18,5 @@ export * from "./channels.ts";
 export * from "./tickets.ts";
 export * from "./users.ts";
 export * from "./webhooks.ts";
+export * from "./directory.ts";
+export * from "./canned-replies.ts";

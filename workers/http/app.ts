@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
+import { apiCors } from "./cors.ts";
 import { notFound, onError } from "./errors.ts";
 import { accountLimit, publicLimit, signInLimit } from "./rate-limit.ts";
 import { v1App } from "../v1/app.ts";
@@ -7,10 +8,12 @@ import { agentRoutes } from "./routes/agent.ts";
 import { archiveRoutes } from "./routes/archive.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { cannedReplyRoutes } from "./routes/canned-replies.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { qaRoutes } from "./routes/qa.ts";
 import { ratingRoutes } from "./routes/rating.ts";
+import { directoryRoutes } from "./routes/directory.ts";
 import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { ticketRoutes } from "./routes/tickets.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
@@ -31,6 +34,7 @@ export const app = new Hono<AppEnv>()
   .use("/api/account/*", accountLimit)
   .use("/api/widget/*", publicLimit("widget"))
   .use("/api/channels/*", publicLimit("channels"))
+  .use("/api/*", apiCors)
   .route("/api/auth", authRoutes)
   .route("/api/widget", widgetRoutes)
   .route("/api/conversations", conversationRoutes)
@@ -55,5 +59,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/contacts", contactContextRoutes)
   .route("/api/context-lookups", contextLookupRoutes)
   .route("/v1", v1App)
+  .route("/api/directory", directoryRoutes)
+  .route("/api/canned-replies", cannedReplyRoutes)
   .notFound(notFound)
   .onError(onError);

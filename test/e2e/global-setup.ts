@@ -1,0 +1,24 @@
+import type { TestProject } from "vitest/node";
+// @ts-expect-error plain ESM helpers shared with the benchmarks and `npm start`
+import { startWranglerDev } from "../../bench/lib/wrangler-target.mjs";
+// @ts-expect-error plain ESM helper
+import { migrateAndSeed } from "../../scripts/seed.mjs";
+// @ts-expect-error plain ESM helper
+import { ensureDevVars } from "../../scripts/wrangler-env.mjs";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    base: string;
+  }
+}
+
+/** One `wrangler dev` on a free port with a throw-away, migrated and seeded state dir. */
+export default async function setup(project: TestProject) {
+  ensureDevVars();
+  const target = await startWranglerDev({ name: "e2e", prepare: (dir: string) => migrateAndSeed({ persistTo: dir }) });
+  project.provide("base", target.base);
+  return async () => {
+    const { leftovers } = await target.stop();
+    if (leftovers.length) throw new Error(`wrangler dev left processes behind: ${JSON.stringify(leftovers)}`);
+  };
+}

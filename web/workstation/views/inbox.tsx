@@ -1,0 +1,191 @@
+import { useEffect, useState } from "preact/hooks";
+import type { ConversationPage, ConversationRow, ConversationSnapshot, ConversationState, Directory } from "../../shared/wire.ts";
+import { api } from "../api.ts";
+import { useT } from "../app.tsx";
+import type { ConversationStore } from "../conversation-store.ts";
+
+export type InboxView = "mine" | "queued" | "all";
+
+interface Props {
+  view: InboxView;
+  mine: string[];
+  stores: Map<string, ConversationStore>;
+  directory: Directory | null;
+  selected: string | null;
+  onSelect(id: string): void;
+  onList(ids: string[]): void;
+}
+
+const STATES: ConversationState[] = ["queued", "serving", "transferring", "offline", "ended"];
+
+export function Inbox(props: Props) {
+  if (props.view === "mine") return <MineList {...props} />;
+  if (props.view === "queued") return <QueuedList {...props} />;
+  return <AllList {...props} />;
+}
+
+function MineList({ mine, stores, selected, onSelect, onList }: Props) {
+  const t = useT();
+  onList(mine);
+  return (
+    <aside class="list" data-testid="inbox-mine">
+      {mine.length === 0 && <p class="muted pad">{t("no_conversations")}</p>}
+      {mine.map((id) => {
+        const s = stores.get(id);
+        const unread = s?.unread() ?? 0;
+        return (
+          <Row
+            key={id}
+            id={id}
+            title={s?.snapshot ? visitorLabel(t("visitor"), s.snapshot.contact.name, s.snapshot.contact.id, s.snapshot.context.channel) : id}
+            preview={s?.lastMessage() ?? ""}
+            state={s?.state ?? null}
+            unread={unread}
+            selected={selected === id}
+            onSelect={onSelect}
+          />
+        );
+      })}
+    </aside>
+  );
+}
+
+/** Waiting conversations, grouped by the skill group whose queue holds them. */
+function QueuedList({ directory, selected, onSelect, onList }: Props) {
+  const t = useT();
+  const [rows, setRows] = useState<{ row: ConversationRow; group: string | null; position: number | null }[]>([]);
+  useEffect(() => {
+    let live = true;
+    const load = async () => {
+      const page = await api<ConversationPage>("/api/conversations?state=queued&limit=50");
+      const withGroups = await Promise.all(
+        page.items.map(async (row) => {
+          const snap = await api<ConversationSnapshot>(`/api/conversations/${row.id}`).catch(() => null);
+          return { row, group: snap?.routing.group_id ?? null, position: snap?.routing.queue?.position ?? null };
+        }),
+      );
+      if (live) setRows(withGroups.filter((r) => r.row.state === "queued"));
+    };
+    void load().catch(() => {});
+    const timer = setInterval(() => void load().catch(() => {}), 10_000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, []);
+  const groups = new Map<string | null, typeof rows>();
+  for (const r of rows.sort((a, b) => (a.position ?? 1e9) - (b.position ?? 1e9))) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
+  onList([...groups.values()].flat().map((r) => r.row.id));
+  const name = (g: string | null) => directory?.groups.find((x) => x.id === g)?.name ?? g ?? "—";
+  return (
+    <aside class="list" data-testid="inbox-queued">
+      {rows.length === 0 && <p class="muted pad">{t("no_conversations")}</p>}
+      {[...groups].map(([g, items]) => (
+        <div key={g ?? "none"}>
+          <h3 class="group-head">
+            {name(g)} <span class="muted">{items.length}</span>
+          </h3>
+          {items.map(({ row, position }) => (
+            <Row
+              key={row.id}
+              id={row.id}
+              title={`${position ? `#${position} · ` : ""}${visitorLabel(t("visitor"), null, row.contact_id, row.channel)}`}
+              preview={row.last_message_preview ?? ""}
+              state={row.state}
+              unread={0}
+              selected={selected === row.id}
+              onSelect={onSelect}
+            />
+          ))}
+        </div>
+      ))}
+    </aside>
+  );
+}
+
+function AllList({ selected, onSelect, onList }: Props) {
+  const t = useT();
+  const [state, setState] = useState<ConversationState | "">("");
+  const [rows, setRows] = useState<ConversationRow[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const load = async (from: string | null) => {
+    const q = new URLSearchParams({ limit: "50", ...(state ? { state } : {}), ...(from ? { cursor: from } : {}) });
+    const page = await api<ConversationPage>(`/api/conversations?${q}`);
+    setRows((r) => (from ? [...r, ...page.items] : page.items));
+    setCursor(page.next_cursor);
+  };
+  useEffect(() => {
+    void load(null).catch(() => {});
+    const timer = setInterval(() => void load(null).catch(() => {}), 15_000);
+    return () => clearInterval(timer);
+  }, [state]);
+  onList(rows.map((r) => r.id));
+  return (
+    <aside class="list" data-testid="inbox-all">
+      <div class="filters">
+        <select value={state} onChange={(e) => setState((e.target as HTMLSelectElement).value as ConversationState)}>
+          <option value="">{t("any_state")}</option>
+          {STATES.map((s) => (
+            <option key={s} value={s}>
+              {t(`state_${s}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+      {rows.length === 0 && <p class="muted pad">{t("no_conversations")}</p>}
+      {rows.map((row) => (
+        <Row
+          key={row.id}
+          id={row.id}
+          title={visitorLabel(t("visitor"), null, row.contact_id, row.channel)}
+          preview={row.last_message_preview ?? ""}
+          state={row.state}
+          unread={0}
+          at={row.last_message_at ?? row.updated_at}
+          selected={selected === row.id}
+          onSelect={onSelect}
+        />
+      ))}
+      {cursor && (
+        <button class="more" onClick={() => void load(cursor)}>
+          {t("load_more")}
+        </button>
+      )}
+    </aside>
+  );
+}
+
+export function Row(props: {
+  id: string;
+  title: string;
+  preview: string;
+  state: ConversationState | null;
+  unread: number;
+  at?: number;
+  selected: boolean;
+  onSelect(id: string): void;
+}) {
+  const t = useT();
+  return (
+    <button class={`row ${props.selected ? "selected" : ""}`} data-conversation={props.id} onClick={() => props.onSelect(props.id)}>
+      <span class="row-top">
+        <span class="row-title">{props.title}</span>
+        {props.unread > 0 && (
+          <span class="badge" data-testid="unread">
+            {props.unread}
+          </span>
+        )}
+      </span>
+      <span class="row-preview">{props.preview || "\u00a0"}</span>
+      <span class="row-meta">
+        {props.state && <span class={`pill ${props.state}`}>{t(`state_${props.state}`)}</span>}
+        {props.at && <span class="muted">{new Date(props.at).toLocaleTimeString()}</span>}
+      </span>
+    </button>
+  );
+}
+
+/** "Li Lei · web", or "Visitor 7m8p · web" for a visitor who gave no name. */
+export function visitorLabel(word: string, name: string | null | undefined, contactId: string, channel: string): string {
+  return `${name || `${word} ${contactId.slice(-4)}`} · ${channel}`;
+}
