@@ -31,6 +31,8 @@ export function searchableText(content: MessageContent): string {
       return content.name;
     case "card":
       return [content.title, content.text, ...(content.buttons ?? []).map((b) => b.label)].filter(Boolean).join(" ");
+    case "channel":
+      return content.text;
   }
 }
 

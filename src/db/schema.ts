@@ -687,6 +687,8 @@ export const contextCache = sqliteTable(
     fetchedAt: integer("fetched_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.lookupId, t.contactId] })],
+);
+
 /** Saved answers agents insert into the composer; shared by the whole workspace. */
 export const cannedReplies = sqliteTable(
   "canned_replies",

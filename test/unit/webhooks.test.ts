@@ -1,19 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { ArchiveBatch } from "../../src/model/index.ts";
-import { backoffSeconds, conversationWebhookEvents, signatureHeader } from "../../src/webhooks/index.ts";
+import { backoffSeconds, type ConversationEventRun, conversationWebhookEvents, signatureHeader } from "../../src/webhooks/index.ts";
 
-const batch: ArchiveBatch = {
-  kind: "conversation_events",
+const batch: ConversationEventRun = {
   workspace_id: "ws_0000000000aaaaaaaaaaaaaaaa",
   conversation_id: "cv_0000000000aaaaaaaaaaaaaaaa",
-  from_seq: 1,
-  to_seq: 3,
   events: [
     { seq: 1, at: 10, visibility: "public", type: "conversation_started", workspace_id: "ws_0000000000aaaaaaaaaaaaaaaa", conversation_id: "cv_0000000000aaaaaaaaaaaaaaaa", contact: { role: "visitor", id: "ct_1" }, context: { channel: "web" } },
     { seq: 2, at: 11, visibility: "public", type: "participant_joined", participant: { role: "agent", id: "us_1" } },
     { seq: 3, at: 12, visibility: "internal", type: "message", server_msg_id: "msg_0000000000aaaaaaaaaaaaaaaa", client_msg_id: "c1", sender: { role: "agent", id: "us_1" }, content: { kind: "text", text: "note" } },
   ],
-  snapshot: { state: "queued", head_seq: 3 },
 };
 
 describe("webhook events from a conversation batch", () => {
