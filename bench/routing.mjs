@@ -275,8 +275,13 @@ async function main() {
         console.error(err.message);
       }
       let last = t0;
-      for (const id of ids1) if (assignedAt.has(id)) last = Math.max(last, assignedAt.get(id));
-      return { t0, postsDone, last, assigned: count() };
+      let first = Infinity;
+      for (const id of ids1) {
+        if (!assignedAt.has(id)) continue;
+        last = Math.max(last, assignedAt.get(id));
+        first = Math.min(first, assignedAt.get(id));
+      }
+      return { t0, postsDone, first, last, assigned: count() };
     });
     const b = burst.result;
     if (profiler) await saveProfile(await profiler.stop(), b.assigned);
@@ -292,6 +297,9 @@ async function main() {
       seconds: burstSeconds,
       posts_seconds: (b.postsDone - b.t0) / 1000,
       assignments_per_second: b.assigned / burstSeconds,
+      // The group's own window: from the first `assigned` frame to the last, once work is flowing.
+      assign_window_seconds: (b.last - b.first) / 1000,
+      assign_window_per_second: b.assigned > 1 ? (b.assigned - 1) / ((b.last - b.first) / 1000) : null,
       latency_ms: rounded(summarize(latencies)),
       post_latency_ms: rounded(summarize(postLatency)),
       capacity_violations: violations,
@@ -457,6 +465,9 @@ function markdown(r) {
   const rows = [
     [`Enqueue + assign rate (${fmtInt(o.conversations)} conversations, ${o.concurrency} first messages in flight)`, `${fmtInt(p.assignments_per_second)} /s`, `≥ ${fmtInt(TARGET_RATE)} /s`, r.verdicts.rate],
     ["Burst duration (first message sent → last `assigned` frame)", `${fmt(p.seconds, 2)} s`, "", ""],
+    ...(p.assign_window_per_second != null
+      ? [["Assignment window rate (first `assigned` frame → last; excludes the first routing)", `${fmtInt(p.assign_window_per_second)} /s over ${fmt(p.assign_window_seconds, 2)} s`, "", ""]]
+      : []),
     ["Assignment latency p50 (first-message POST → `assigned` on the workstation)", `${fmt(p.latency_ms.p50)} ms`, "", ""],
     ["Assignment latency p95", `${fmt(p.latency_ms.p95)} ms`, "", ""],
     ["Assignment latency p99", `${fmt(p.latency_ms.p99)} ms`, "", ""],
