@@ -8,12 +8,6 @@ import { call, json } from "./api.ts";
 export const S = 1000;
 export const MIN = 60 * S;
 
-/** The staff and visitor actors the scripted conversations use. */
-export const actors = (agents: string[]) => ({
-  system: { role: "system" as const, id: "system" },
-  agents: agents.map((id) => ({ role: "agent" as const, id })),
-});
-
 /**
  * A conversation that exists only in the archive pipeline, with the events a test scripts as
  * (offset from `t0`, event) pairs: its index row, its hash chain, and the queue body the object

@@ -3,8 +3,7 @@ import { buildSeries, totalsOf, type MetricsQuery } from "../../src/metrics/inde
 import { SwitchboardError } from "../../src/model/index.ts";
 import type { SessionUser } from "../auth/sessions.ts";
 import { type Database, schema } from "../db.ts";
-import { toFact } from "./rebuild.ts";
-import { timezones } from "./store.ts";
+import { timezones, toFact } from "./store.ts";
 
 /** The skill groups a supervisor belongs to (group_members): the only ones whose figures they see. */
 async function supervisedGroups(db: Database, workspaceId: string, userId: string): Promise<string[]> {

@@ -2,38 +2,7 @@ import { and, asc, eq, gt, inArray, or } from "drizzle-orm";
 import { conversationFacts, emptyMetrics, type Fact, factKey, foldEvents, MEASURES } from "../../src/metrics/index.ts";
 import { SwitchboardError } from "../../src/model/index.ts";
 import { type Database, schema } from "../db.ts";
-import { archivedEvents, hoursOf, refreshRollups, replaceFacts, saveFold, timezones } from "./store.ts";
-
-type FactRow = typeof schema.metricFacts.$inferSelect;
-
-/** A fact or rollup row as the metrics code names its fields. */
-export function toFact(r: Omit<FactRow, "workspaceId" | "conversationId">): Fact {
-  return {
-    day: r.day,
-    hour: r.hour,
-    channel: r.channel,
-    group_id: r.groupId,
-    agent_id: r.agentId,
-    started: r.started,
-    assignments: r.assignments,
-    queue_waits: r.queueWaits,
-    queue_wait_ms: r.queueWaitMs,
-    first_responses: r.firstResponses,
-    first_response_ms: r.firstResponseMs,
-    visitor_first_responses: r.visitorFirstResponses,
-    visitor_first_response_ms: r.visitorFirstResponseMs,
-    handled: r.handled,
-    handle_ms: r.handleMs,
-    serving_ms: r.servingMs,
-    ended: r.ended,
-    resolved: r.resolved,
-    unanswered: r.unanswered,
-    abandoned: r.abandoned,
-    transferred: r.transferred,
-    rated: r.rated,
-    rating_sum: r.ratingSum,
-  };
-}
+import { archivedEvents, hoursOf, refreshRollups, replaceFacts, saveFold, timezones, toFact } from "./store.ts";
 
 /** The keys at which two sets of facts differ (a key missing on one side, or any measure unequal). */
 function differingKeys(a: Fact[], b: Fact[]): string[] {

@@ -6,6 +6,37 @@ import { readSegments } from "../archive/verify.ts";
 import type { ChainedEvent } from "../archive/batches.ts";
 import { type Database, schema } from "../db.ts";
 
+type FactRow = typeof schema.metricFacts.$inferSelect;
+
+/** A fact or rollup row as the metrics code names its fields. */
+export function toFact(r: Omit<FactRow, "workspaceId" | "conversationId">): Fact {
+  return {
+    day: r.day,
+    hour: r.hour,
+    channel: r.channel,
+    group_id: r.groupId,
+    agent_id: r.agentId,
+    started: r.started,
+    assignments: r.assignments,
+    queue_waits: r.queueWaits,
+    queue_wait_ms: r.queueWaitMs,
+    first_responses: r.firstResponses,
+    first_response_ms: r.firstResponseMs,
+    visitor_first_responses: r.visitorFirstResponses,
+    visitor_first_response_ms: r.visitorFirstResponseMs,
+    handled: r.handled,
+    handle_ms: r.handleMs,
+    serving_ms: r.servingMs,
+    ended: r.ended,
+    resolved: r.resolved,
+    unanswered: r.unanswered,
+    abandoned: r.abandoned,
+    transferred: r.transferred,
+    rated: r.rated,
+    rating_sum: r.ratingSum,
+  };
+}
+
 const KEY = ["day", "hour", "channel", "group_id", "agent_id"] as const;
 const COLUMNS = [...KEY, ...MEASURES];
 
@@ -44,7 +75,11 @@ export async function archivedEvents(bucket: R2Bucket, workspaceId: string, conv
   const segments = await readSegments(bucket, conversationPrefix(workspaceId, conversationId, createdAt));
   const bySeq = new Map<number, ConversationEvent>();
   for (const { text } of segments) {
-    for (const line of text.split("\n")) if (line) bySeq.set((JSON.parse(line) as ChainedEvent).seq, (JSON.parse(line) as ChainedEvent).event);
+    for (const line of text.split("\n")) {
+      if (!line) continue;
+      const chained = JSON.parse(line) as ChainedEvent;
+      bySeq.set(chained.seq, chained.event);
+    }
   }
   return [...bySeq.keys()].sort((a, b) => a - b).map((seq) => bySeq.get(seq)!);
 }
