@@ -128,6 +128,29 @@ describe("the archive pipeline", () => {
   });
 });
 
+describe("conversations archived before the hash chain", () => {
+  it("archive again from seq 1 with a chain on their next flush", async () => {
+    const visitor = await newVisitor(team);
+    const conv = visitor.conversation_id;
+    await json(await postMessage(conv, visitor.token, "old", "from before the upgrade"), 201);
+    await waitForArchive(team.workspaceId, conv);
+    const row = await indexRow(conv);
+    // The state an object from before the chain is in: watermarks at its head, no chain, nothing in R2.
+    const stub = conversationObject(team.workspaceId, conv);
+    await runInDurableObject(stub, async (_instance, state) => {
+      state.storage.sql.exec("DELETE FROM archive_chain");
+    });
+    for (const o of await archivedObjects(team.workspaceId, conv, row!.createdAt)) await env.ARCHIVE.delete(o.key);
+    await env.DB.prepare("UPDATE conversations SET archived_seq = 0, archive_head_hash = NULL WHERE id = ?").bind(conv).run();
+
+    await json(await postMessage(conv, visitor.token, "new", "after the upgrade"), 201);
+    const status = await waitForArchive(team.workspaceId, conv);
+    expect(seqsOf(await archivedObjects(team.workspaceId, conv, row!.createdAt))).toEqual(range(1, status.head_seq));
+    const report = await json(await call(`/api/archive/conversations/${conv}/verify`, { token: team.admin }), 200);
+    expect(report).toMatchObject({ ok: true, archived_seq: status.head_seq });
+  });
+});
+
 describe("the dead-letter queue", () => {
   it("parks a batch the queue gave up on, shows it to admins, and replays it into the archive", async () => {
     const c = await syntheticConversation(team.workspaceId, 3);

@@ -28,6 +28,7 @@ export type SendBatch = (batch: ArchiveBatch) => Promise<void>;
 export async function flushOutbox(store: ConversationStore, send: SendBatch, now: () => number): Promise<number | null> {
   const record = store.get();
   if (!record) return null;
+  store.restartArchiveWithoutChain();
   if (record.archive_confirmed_seq < record.archive_handed_seq && now() - record.archive_handed_at >= CONFIRM_TIMEOUT_MS) {
     store.rewindHanded();
   }

@@ -323,6 +323,20 @@ export class ConversationStore {
     );
   }
 
+  /**
+   * A conversation archived before the hash chain existed has watermarks but no chain: its archive
+   * starts over from seq 1 (the consumer writes each event once, so nothing already in R2 under
+   * the new layout is duplicated).
+   */
+  restartArchiveWithoutChain(): boolean {
+    const r = this.get();
+    if (!r || r.archive_handed_seq === 0) return false;
+    if (this.sql.exec("SELECT 1 FROM archive_chain WHERE singleton = 1").toArray().length > 0) return false;
+    this.sql.exec("UPDATE conversation SET archive_handed_seq = 0, archive_confirmed_seq = 0 WHERE singleton = 1");
+    Object.assign(r, { archive_handed_seq: 0, archive_confirmed_seq: 0 });
+    return true;
+  }
+
   markHanded(toSeq: number, at: number, hash: string): void {
     this.setChain("handed_hash", hash);
     this.sql.exec("UPDATE conversation SET archive_handed_seq = ?, archive_handed_at = ?, archive_failures = 0 WHERE singleton = 1", toSeq, at);
