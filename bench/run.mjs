@@ -303,28 +303,39 @@ async function faultRun(runId) {
     const watcher = new ArchiveWatcher(target, token, fleet, { everyMs: 1000 });
     watcher.start();
     const T = opts.faultSeconds;
+    /** A reconnect storm hits sockets that are up: it first waits (up to 15 s) for the last fault's reconnects. */
+    const drop = async (share) => {
+      const deadline = performance.now() + 15_000;
+      while (fleet.down > 0 && performance.now() < deadline) await sleep(100);
+      return { dropped: fleet.dropSockets(share), still_reconnecting_before: fleet.down };
+    };
     const plan = [
-      { at: T * 0.15, name: "drop 30% of client sockets (reconnect storm)", run: async () => ({ dropped: fleet.dropSockets(0.3) }) },
+      { at: T * 0.1, name: "drop 30% of client sockets (reconnect storm)", run: () => drop(0.3) },
       {
-        at: T * 0.35,
+        at: T * 0.25,
         name: "evict every conversation object (ctx.abort)",
         run: async () => {
           let evicted = 0;
-          await pool(Math.ceil(fleet.conversations.length / 100), 4, async (i) => {
-            const ids = fleet.conversations.slice(i * 100, i * 100 + 100).map((c) => c.id);
-            evicted += (await httpJson("POST", `${target.base}/api/_faults/evict`, { conversation_ids: ids }, { token })).evicted;
+          await pool(Math.ceil(fleet.conversations.length / 25), 4, async (i) => {
+            const ids = fleet.conversations.slice(i * 25, i * 25 + 25).map((c) => c.id);
+            const answer = await httpJson("POST", `${target.base}/api/_faults/evict`, { conversation_ids: ids }, { token });
+            evicted += answer.evicted;
           });
           return { evicted };
         },
       },
-      { at: T * 0.55, name: "crash and restart wrangler dev (SIGKILL, same port and state)", run: async () => ({ down_ms: Math.round(await target.restart()) }) },
-      { at: T * 0.75, name: "drop 50% of client sockets (reconnect storm)", run: async () => ({ dropped: fleet.dropSockets(0.5) }) },
+      { at: T * 0.45, name: "crash and restart wrangler dev (SIGKILL, same port and state)", run: async () => ({ down_ms: Math.round(await target.restart()) }) },
+      { at: T * 0.75, name: "drop 50% of client sockets (reconnect storm)", run: () => drop(0.5) },
     ];
     let nextFault = 0;
     const running = [];
+    let busy = false;
+    // One fault at a time: an eviction still in flight when wrangler is killed would be lost, and
+    // a socket drop while the server is down finds nothing open.
     const onTick = (elapsed) => {
-      while (nextFault < plan.length && elapsed >= plan[nextFault].at) {
+      if (!busy && nextFault < plan.length && elapsed >= plan[nextFault].at) {
         const f = plan[nextFault++];
+        busy = true;
         log(`t=${elapsed.toFixed(1)} s: ${f.name}`);
         running.push(
           f.run().then(
@@ -333,7 +344,7 @@ async function faultRun(runId) {
               log(`  ${f.name}: ${JSON.stringify(r)}`);
             },
             (err) => injected.push({ at_s: Math.round(elapsed * 10) / 10, fault: f.name, error: err.message }),
-          ),
+          ).finally(() => (busy = false)),
         );
       }
     };

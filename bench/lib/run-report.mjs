@@ -24,6 +24,8 @@ function comparisonFailures(report) {
   return out;
 }
 
+const kneeText = (t, report) => (t.many.knee > 0 ? fmtInt(t.many.knee) : `under ${fmtInt(report.options.rates[0])}`);
+
 function comparisonVerdicts(report) {
   const t = report.targets;
   const s = t.switchboard;
@@ -48,7 +50,7 @@ function comparisonVerdicts(report) {
     v.push({
       label: "Ahead of the partyserver room (durability and dedup on)",
       verdict: ahead ? "PASS" : "MISS",
-      detail: `single ${fmtInt(s.single.throughput.acked_per_second)} vs ${fmtInt(p.single.throughput.acked_per_second)} msg/s, knee ${fmtInt(s.many.knee)} vs ${fmtInt(p.many.knee)} msg/s`,
+      detail: `single ${fmtInt(s.single.throughput.acked_per_second)} vs ${fmtInt(p.single.throughput.acked_per_second)} msg/s, knee ${kneeText(s, report)} vs ${kneeText(p, report)} msg/s`,
     });
   }
   const failures = comparisonFailures(report);
