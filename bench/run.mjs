@@ -230,6 +230,7 @@ async function manyConversations(kind, target, runId, log) {
     log(`many: knee ${knee} msg/s; client check ${client.ok ? "ok" : "FAILED"} (${client.acked}/${client.messages} acked, pending ${pending})`);
     if (!client.ok) log(`  ${JSON.stringify(client.counts)}\n  ${client.problems.slice(0, 5).join("\n  ")}`);
     if (reconcile && !reconcile.ok) log(`  reconciliation FAILED ${JSON.stringify(reconcile.counts)}\n  ${reconcile.problems.slice(0, 5).join("\n  ")}`);
+    else if (reconcile) log(`  reconciled: ${reconcile.counts.acked} acked, ${reconcile.counts.in_log} in the logs, ${reconcile.counts.in_r2} in R2, every chain verified`);
     return {
       setup_seconds: setupSeconds,
       warmup: { latency_ms: rounded(warm.latency_ms), complete: warm.complete },

@@ -1,6 +1,8 @@
 // Zero loss, proven on Switchboard's side: after a run, every message the fleet got an ack for is
-// read back from each conversation's log over the HTTP events API (as its agent) and from the
-// archive's conversation index, and compared with what the clients saw.
+// read back from each conversation's log over the HTTP events API (as its agent), from the R2
+// archive (raw transcript and chain verification) and from the conversation index, and compared
+// with what the clients saw.
+import { DEMO_SEED } from "../../src/db/demo-seed.ts";
 import { pool } from "./fleet.mjs";
 import { summarize } from "./stats.mjs";
 import { httpJson } from "./ws-client.mjs";
@@ -103,49 +105,72 @@ async function readLog(target, id, token) {
 }
 
 /**
- * Server-side reconciliation for Switchboard: for every conversation, the DO's log (as its agent)
- * must hold each of the run's messages exactly once, with the seq its ack named, in send order;
- * nothing of the run that was never acked; and the archive index must have reached the log's head
- * (`archive` below: the index's last_seq and, where the bench hooks are on, the DO's confirmed
- * watermark). RECONCILE-R2: once the archive writes R2 segments, read them back here too and
- * compare message by message (same checks as the log).
+ * Checks one copy of a conversation (the DO's log, or the R2 archive) against what the clients
+ * were told: each of the run's acked messages exactly once, with the seq its ack named, in send
+ * order, and nothing of the run that was never acked. Problems are counted as `<kind>_in_<where>`.
+ */
+function checkCopy(c, events, fleet, runId, where, problem, counts) {
+  const seen = new Map();
+  let lastIndex = -1;
+  for (const e of events) {
+    if (e.type !== "message" || !e.client_msg_id?.startsWith(`${runId}-`)) continue;
+    counts[`in_${where}`] += 1;
+    if (seen.has(e.client_msg_id)) {
+      problem(`duplicated_in_${where}`, `${c.id}: ${e.client_msg_id} stored twice in the ${where} (seq ${seen.get(e.client_msg_id)} and ${e.seq})`);
+      continue;
+    }
+    seen.set(e.client_msg_id, e.seq);
+    const rec = fleet.messages.get(e.client_msg_id);
+    if (!rec || rec.acks === 0) {
+      problem(`unacked_in_${where}`, `${c.id}: ${e.client_msg_id} is in the ${where} but the client never got an ack`);
+      continue;
+    }
+    if (rec.ackSeq !== e.seq) problem(`seq_mismatch_in_${where}`, `${c.id}: ${e.client_msg_id} acked as seq ${rec.ackSeq}, ${where} has seq ${e.seq}`);
+    if (rec.index < lastIndex) problem(`out_of_order_in_${where}`, `${c.id}: ${e.client_msg_id} stored after a later message in the ${where}`);
+    lastIndex = Math.max(lastIndex, rec.index);
+  }
+  for (const rec of c.acked) {
+    if (!seen.has(rec.id)) problem(`missing_in_${where}`, `${c.id}: ${rec.id} was acked (seq ${rec.ackSeq}) but is not in the ${where}`);
+  }
+}
+
+/** The demo admin's session: raw transcripts and chain verification are for admins. */
+async function adminToken(target) {
+  const session = await httpJson("POST", `${target.base}/api/auth/login`, { workspace: DEMO_SEED.slug, email: `admin@${DEMO_SEED.emailDomain}`, password: DEMO_SEED.password });
+  return session.token;
+}
+
+/**
+ * Server-side reconciliation for Switchboard, per conversation: the DO's log (read as its agent)
+ * and the R2 archive (its raw transcript, read as an admin) must each hold every acked message of
+ * the run exactly once, with its ack's seq, in send order (`checkCopy`); the archive's hash chain
+ * must verify (no gap, duplicate or altered event); and the index and the object's confirmed
+ * watermark must have reached the log's head.
  */
 export async function reconcileSwitchboard(target, fleet, { runId, token, archiveStatus = null }) {
-  const counts = { conversations: 0, acked: 0, in_log: 0, in_log_unacked: 0, missing_in_log: 0, duplicated_in_log: 0, out_of_order_in_log: 0, seq_mismatch: 0, archive_behind: 0, archive_confirmed_behind: null };
+  const kinds = ["missing", "duplicated", "out_of_order", "seq_mismatch", "unacked"];
+  const counts = { conversations: 0, acked: 0, in_log: 0, in_r2: 0, r2_verify_failed: 0, archive_behind: 0, archive_confirmed_behind: null };
+  for (const where of ["log", "r2"]) for (const kind of kinds) counts[`${kind}_in_${where}`] = 0;
   const problems = [];
   const problem = (kind, line) => {
     counts[kind] += 1;
     if (problems.length < 40) problems.push(line);
   };
   const heads = new Map();
+  const admin = await adminToken(target);
   await pool(fleet.conversations.length, 10, async (i) => {
     const c = fleet.conversations[i];
-    const { events, head } = await readLog(target, c.id, c.endpoint.agentToken ?? token);
+    const [{ events, head }, archived, verify] = await Promise.all([
+      readLog(target, c.id, c.endpoint.agentToken ?? token),
+      httpJson("GET", `${target.base}/api/archive/conversations/${c.id}?raw=true`, undefined, { token: admin }),
+      httpJson("GET", `${target.base}/api/archive/conversations/${c.id}/verify`, undefined, { token: admin }),
+    ]);
     heads.set(c.id, head);
     counts.conversations += 1;
-    const seen = new Map();
-    let lastIndex = -1;
-    for (const e of events) {
-      if (e.type !== "message" || !e.client_msg_id?.startsWith(`${runId}-`)) continue;
-      counts.in_log += 1;
-      if (seen.has(e.client_msg_id)) {
-        problem("duplicated_in_log", `${c.id}: ${e.client_msg_id} stored twice (seq ${seen.get(e.client_msg_id)} and ${e.seq})`);
-        continue;
-      }
-      seen.set(e.client_msg_id, e.seq);
-      const rec = fleet.messages.get(e.client_msg_id);
-      if (!rec || rec.acks === 0) {
-        problem("in_log_unacked", `${c.id}: ${e.client_msg_id} is stored but the client never got an ack`);
-        continue;
-      }
-      if (rec.ackSeq !== e.seq) problem("seq_mismatch", `${c.id}: ${e.client_msg_id} acked as seq ${rec.ackSeq}, stored as seq ${e.seq}`);
-      if (rec.index < lastIndex) problem("out_of_order_in_log", `${c.id}: ${e.client_msg_id} stored after a later message`);
-      lastIndex = Math.max(lastIndex, rec.index);
-    }
-    for (const rec of c.acked) {
-      counts.acked += 1;
-      if (!seen.has(rec.id)) problem("missing_in_log", `${c.id}: ${rec.id} was acked (seq ${rec.ackSeq}) but is not in the log`);
-    }
+    counts.acked += c.acked.length;
+    checkCopy(c, events, fleet, runId, "log", problem, counts);
+    checkCopy(c, archived.events, fleet, runId, "r2", problem, counts);
+    if (!verify.ok) problem("r2_verify_failed", `${c.id}: archive verify: ${verify.problems.slice(0, 3).map((p) => p.message).join("; ")}`);
   });
   const index = await readIndex(target, token);
   for (const c of fleet.conversations) {
@@ -160,6 +185,6 @@ export async function reconcileSwitchboard(target, fleet, { runId, token, archiv
       if (!s || s.confirmed_seq < heads.get(c.id)) problem("archive_confirmed_behind", `${c.id}: confirmed_seq ${s?.confirmed_seq} < head ${heads.get(c.id)}`);
     }
   }
-  const bad = ["in_log_unacked", "missing_in_log", "duplicated_in_log", "out_of_order_in_log", "seq_mismatch", "archive_behind", "archive_confirmed_behind"];
+  const bad = [...Object.keys(counts).filter((k) => kinds.some((kind) => k.startsWith(`${kind}_in_`))), "r2_verify_failed", "archive_behind", "archive_confirmed_behind"];
   return { ok: bad.every((k) => !counts[k]), counts, problems };
 }

@@ -14,7 +14,9 @@ export const CEILING_CONFIG = "bench/ceiling/wrangler.toml";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 /** What `wrangler dev` needs of the repository to build and serve Switchboard (see wrangler.toml). */
-const SNAPSHOT_PATHS = ["wrangler.toml", "workers", "src", "public", "migrations", "package.json", "tsconfig.json", ".dev.vars"];
+const SNAPSHOT_PATHS = ["wrangler.toml", "workers", "src", "migrations", "package.json", "tsconfig.json", ".dev.vars"];
+/** The built web clients, served as static assets: not committed, so built here when missing. */
+const WEB_DIST = "web/dist";
 
 /**
  * Which sources are measured: `ref` null means the working tree (with `dirty` when the worker's
@@ -51,6 +53,11 @@ export function snapshotSources(ref = null) {
       if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(dir, p), { recursive: true });
     }
   }
+  if (!existsSync(join(ROOT, WEB_DIST))) {
+    const build = spawnSync(process.execPath, [join(ROOT, "web", "build.mjs"), "--quiet"], { cwd: ROOT, encoding: "utf8" });
+    if (build.status !== 0) throw new Error(`building the web clients failed: ${build.stderr}`);
+  }
+  cpSync(join(ROOT, WEB_DIST), join(dir, WEB_DIST), { recursive: true });
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   return dir;
 }
