@@ -1,47 +1,21 @@
 // `npm run archive:verify`: re-reads every conversation's archive from R2 through a running
 // instance's admin API and reports any gap, duplicate or altered event. Exit code 1 if any.
 //   npm run archive:verify -- [--url http://127.0.0.1:8787] [--workspace demo] [--email …] [--password …] [--token …]
-import { parseArgs } from "node:util";
-import { DEMO_SEED } from "../src/db/demo-seed.ts";
+import { adminClient, adminOptions } from "./admin-client.mjs";
 
-const { values: opts } = parseArgs({
-  options: {
-    url: { type: "string", default: process.env.SWITCHBOARD_URL ?? "http://127.0.0.1:8787" },
-    workspace: { type: "string", default: DEMO_SEED.slug },
-    email: { type: "string", default: `admin@${DEMO_SEED.emailDomain}` },
-    password: { type: "string", default: DEMO_SEED.password },
-    token: { type: "string", default: process.env.SWITCHBOARD_TOKEN },
-    page: { type: "string", default: "20" },
-  },
+const opts = adminOptions({
+  page: { type: "string", default: "20" },
 });
 
-async function api(path, init = {}) {
-  const res = await fetch(new URL(path, opts.url), init);
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path} → HTTP ${res.status}: ${body.error?.message ?? JSON.stringify(body)}`);
-  return body;
-}
-
-async function signIn() {
-  if (opts.token) return opts.token;
-  const { token } = await api("/api/auth/login", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ workspace: opts.workspace, email: opts.email, password: opts.password }),
-  });
-  return token;
-}
-
 try {
-  const token = await signIn();
-  const headers = { authorization: `Bearer ${token}` };
+  const api = await adminClient(opts);
   let cursor = null;
   let conversations = 0;
   let events = 0;
   let broken = 0;
   do {
     const query = new URLSearchParams({ limit: opts.page, ...(cursor ? { cursor } : {}) });
-    const page = await api(`/api/archive/verify?${query}`, { headers });
+    const page = await api(`/api/archive/verify?${query}`);
     for (const report of page.reports) {
       conversations++;
       events += report.events;
