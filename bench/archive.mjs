@@ -16,6 +16,7 @@ import { rounded, summarize } from "./lib/stats.mjs";
 import { sourceVersion, startSwitchboard } from "./lib/targets.mjs";
 import { stopAll } from "./lib/wrangler-target.mjs";
 import { httpJson } from "./lib/ws-client.mjs";
+import { pool } from "./lib/pool.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DOC = join(ROOT, "docs", "benchmarks.md");
@@ -51,19 +52,6 @@ if (args.help) {
 const int = (name, min, max) => intOption(args, name, min, max);
 const log = (line) => console.log(`[archive] ${line}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function pool(n, limit, fn) {
-  const out = new Array(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await fn(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-  return out;
-}
 
 /** Every conversation's verify report, page by page (the admin API reads R2 back). */
 async function verifyAll(base, token) {

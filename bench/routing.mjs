@@ -21,6 +21,7 @@ import { sourceVersion, startSwitchboard } from "./lib/targets.mjs";
 import { stopAll } from "./lib/wrangler-target.mjs";
 import { FrameSocket, httpJson } from "./lib/ws-client.mjs";
 import { inclusiveTimes, startProfile, summarizeProfile } from "./lib/profiler.mjs";
+import { pool } from "./lib/pool.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DOC = join(ROOT, "docs", "benchmarks.md");
@@ -80,20 +81,6 @@ const hardStop = setTimeout(async () => {
   await stopAll();
   process.exit(2);
 }, opts.maxMinutes * 60_000);
-
-/** Runs `fn(i)` for i in [0, n) with at most `limit` in flight; resolves with the results in order. */
-async function pool(n, limit, fn) {
-  const out = new Array(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await fn(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-  return out;
-}
 
 /** Waits until `check()` is truthy, polling every `everyMs`; throws after `timeoutMs`. */
 async function until(what, check, { timeoutMs = 60_000, everyMs = 50 } = {}) {

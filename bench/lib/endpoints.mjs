@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { hashPassword } from "../../src/auth/password.ts";
 import { DEMO_SEED } from "../../src/db/demo-seed.ts";
 import { wrangler } from "../../scripts/wrangler-env.mjs";
-import { connectTracked, pool } from "./fleet.mjs";
+import { connectTracked } from "./fleet.mjs";
+import { pool } from "./pool.mjs";
 import { SocketIoFrameSocket } from "./peers.mjs";
 import { httpJson } from "./ws-client.mjs";
 

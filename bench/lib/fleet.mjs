@@ -5,23 +5,10 @@
 // of unacked messages with the same client_msg_id (protocol §4), so fault runs can drop sockets.
 import { summarize } from "./stats.mjs";
 import { FrameSocket } from "./ws-client.mjs";
+import { pool } from "./pool.mjs";
 
 const FILLER = "the quick brown fox jumps over the lazy dog";
 const MAX_PROBLEM_LINES = 40;
-
-/** Runs `fn(i)` for i in [0, n) with at most `limit` in flight; resolves with the results in order. */
-export async function pool(n, limit, fn) {
-  const out = new Array(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await fn(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-  return out;
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

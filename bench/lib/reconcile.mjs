@@ -3,7 +3,7 @@
 // archive (raw transcript and chain verification) and from the conversation index, and compared
 // with what the clients saw.
 import { DEMO_SEED } from "../../src/db/demo-seed.ts";
-import { pool } from "./fleet.mjs";
+import { pool } from "./pool.mjs";
 import { summarize } from "./stats.mjs";
 import { httpJson } from "./ws-client.mjs";
 
