@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isValidTimezone, wallClock } from "../time/wall-clock.ts";
 
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "times are HH:MM, 00:00 to 24:00");
 const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "dates are YYYY-MM-DD");
@@ -30,38 +31,16 @@ export interface LocalTime {
   time: string;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 const DAYS: Record<string, Weekday> = { Mon: "mon", Tue: "tue", Wed: "wed", Thu: "thu", Fri: "fri", Sat: "sat", Sun: "sun" };
+const pad = (n: number) => String(n).padStart(2, "0");
 
 /** Wall-clock date, weekday and HH:MM of an instant in a time zone. */
 export function localTime(now: number, timezone: string): LocalTime {
-  let f = formatters.get(timezone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: timezone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      weekday: "short",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    });
-    formatters.set(timezone, f);
-  }
-  const parts: Record<string, string> = {};
-  for (const p of f.formatToParts(new Date(now))) parts[p.type] = p.value;
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, day: DAYS[parts.weekday!]!, time: `${parts.hour}:${parts.minute}` };
+  const clock = wallClock(now, timezone);
+  return { date: clock.date, day: DAYS[clock.weekday]!, time: `${pad(clock.hour)}:${pad(clock.minute)}` };
 }
 
-export function isValidTimezone(timezone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isValidTimezone };
 
 /** Whether the schedule is open at `now`, and the reason in words for explanations. */
 export function scheduleOpen(schedule: Schedule, now: number, workspaceTimezone: string): { open: boolean; why: string } {
