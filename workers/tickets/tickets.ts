@@ -207,6 +207,10 @@ export async function createTicket(env: Env, workspaceId: string, actor: Actor, 
     createdAt: now,
     updatedAt: now,
   };
+  // Linked first: a conversation that cannot take the link fails the create before anything is stored.
+  if (body.conversation_id) {
+    unwrap(await conversationStub(env, workspaceId, body.conversation_id).linkTicket({ workspace_id: workspaceId, actor }, { ticket_id: id, summary: body.summary, priority: body.priority }));
+  }
   await db.batch([
     db.insert(schema.tickets).values(values),
     db.insert(schema.ticketEvents).values(
