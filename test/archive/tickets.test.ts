@@ -65,6 +65,14 @@ describe("a ticket created from a conversation", () => {
     expect(report).toMatchObject({ ok: true, problems: [] });
   });
 
+  it("is masked in a supervisor's transcript like every free text", async () => {
+    const visitor = await newVisitor(team);
+    await createTicket({ summary: "Call back on 13800138000", conversation_id: visitor.conversation_id });
+    await waitForArchive(team.workspaceId, visitor.conversation_id);
+    const transcript = await json(await call(`/api/archive/conversations/${visitor.conversation_id}`, { token: team.supervisor }), 200);
+    expect(transcript.events.filter((e: any) => e.type === "ticket_linked").map((e: any) => e.summary)).toEqual(["Call back on 138****8000"]);
+  });
+
   it("links once when an integration retries the create with the same Idempotency-Key", async () => {
     const visitor = await newVisitor(team);
     const { secret } = await createApiKey(team);
