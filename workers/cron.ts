@@ -18,5 +18,5 @@ export async function runCron(env: Env, now = Date.now()): Promise<void> {
   await sampleFinishedDays(env, now);
   await redeliverInbox(env, now);
   // After the SLA sweep, so this run's breaches are archived by this run.
-  await archiveTicketEvents(db, env.ARCHIVE, now);
+  await archiveTicketEvents(env, now);
 }

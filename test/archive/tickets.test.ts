@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ticketPrefix, type SegmentLine } from "../../src/archive/index.ts";
 import { saveTicketArchiveTip, ticketArchiveTip, writeTicketSegment } from "../../workers/archive/tickets.ts";
-import { database } from "../../workers/db.ts";
+import { database, schema } from "../../workers/db.ts";
 import { allEvents, call, conversationObject, json, post } from "../support/api.ts";
 import { createApiKey, v1 } from "../support/api-keys.ts";
 import { waitForArchive } from "../support/archive.ts";
@@ -156,6 +157,19 @@ describe("the ticket archive", () => {
     // Saving an older tip afterwards (a slow concurrent run) does not move the watermark back.
     await saveTicketArchiveTip(db, team2.workspaceId, crashed!.tip, Date.now());
     expect((await ticketArchiveTip(db, team2.workspaceId)).seq).toBe(2);
+  });
+
+  it("makes the conversation link a create could not make, when it archives the ticket's creation", async () => {
+    const team4 = await createTeam();
+    const visitor = await newVisitor(team4);
+    const ticket = await createTicket({ summary: "Link lost" }, team4.agent);
+    // What a create whose conversation was unreachable leaves: the ticket and its created event, no link.
+    const [created] = await database(env.DB).select().from(schema.ticketEvents).where(eq(schema.ticketEvents.ticketId, ticket.id));
+    await database(env.DB).update(schema.ticketEvents).set({ data: { ...(created!.data as object), conversation_id: visitor.conversation_id } }).where(eq(schema.ticketEvents.id, created!.id));
+    expect((await allEvents(visitor.conversation_id, team4.agent)).map((e) => e.type)).not.toContain("ticket_linked");
+    await runCronAt(Date.now());
+    const linked = (await allEvents(visitor.conversation_id, team4.agent)).filter((e) => e.type === "ticket_linked");
+    expect(linked).toMatchObject([{ ticket_id: ticket.id, summary: "Link lost", by: { id: userId(team4, "agent") } }]);
   });
 
   it("verify reports an altered ticket segment", async () => {
