@@ -27,6 +27,14 @@ try {
     cursor = page.next_cursor;
   } while (cursor);
   console.log(`${conversations} conversations, ${events} archived events checked: ${broken === 0 ? "all intact" : `${broken} with problems`}`);
+  // The workspace's ticket history is one more chain (docs/archive.md, *Ticket archive*).
+  const tickets = await api("/api/archive/tickets/verify", { headers });
+  if (!tickets.ok) {
+    broken++;
+    console.log(`✗ ticket archive (archived to position ${tickets.archived_seq})`);
+    for (const p of tickets.problems) console.log(`    ${p.kind.padEnd(9)} ${p.message}`);
+  }
+  console.log(`${tickets.events} archived ticket events checked: ${tickets.ok ? "intact" : "with problems"}`);
   process.exitCode = broken === 0 ? 0 : 1;
 } catch (err) {
   console.error(`archive:verify failed: ${err.message}`);

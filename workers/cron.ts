@@ -1,3 +1,4 @@
+import { archiveTicketEvents } from "./archive/tickets.ts";
 import { purgeSessions } from "./auth/sessions.ts";
 import { redeliverInbox } from "./channels/inbox.ts";
 import { database } from "./db.ts";
@@ -16,4 +17,6 @@ export async function runCron(env: Env, now = Date.now()): Promise<void> {
   await requeueStuckDeliveries(env, now);
   await sampleFinishedDays(env, now);
   await redeliverInbox(env, now);
+  // After the SLA sweep, so this run's breaches are archived by this run.
+  await archiveTicketEvents(env, now);
 }

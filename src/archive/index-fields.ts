@@ -86,6 +86,7 @@ export function foldIndexFields(current: IndexFields, events: readonly Conversat
       }
       case "participant_left":
       case "assist_requested":
+      case "ticket_linked":
         break;
     }
   }

@@ -28,6 +28,11 @@ export function conversationPrefix(workspaceId: string, conversationId: string, 
   return `${workspaceId}/${archiveDate(createdAt)}/${conversationId}/`;
 }
 
+/** A workspace's ticket history: one chain for all its tickets, positions counted from 1. */
+export function ticketPrefix(workspaceId: string): string {
+  return `${workspaceId}/tickets/`;
+}
+
 /**
  * A segment is named by the seq it starts at, zero-padded so that names sort in seq order. One
  * name per start seq is what makes create-only writes exclude overlapping copies: see

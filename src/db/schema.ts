@@ -579,7 +579,7 @@ export const ticketEvents = sqliteTable(
     data: text("data", { mode: "json" }).notNull(),
     at: integer("at").notNull(),
   },
-  (t) => [index("ticket_events_ticket").on(t.ticketId, t.id)],
+  (t) => [index("ticket_events_ticket").on(t.ticketId, t.id), index("ticket_events_workspace").on(t.workspaceId, t.id)],
 );
 
 /** A workspace's SLA target per priority; priorities without a row use the defaults in src/tickets/sla.ts. */
@@ -703,3 +703,15 @@ export const cannedReplies = sqliteTable(
   },
   (t) => [uniqueIndex("canned_replies_workspace_title").on(t.workspaceId, t.title)],
 );
+
+/**
+ * Where each workspace's ticket archive in R2 ends (docs/archive.md, *Ticket archive*): the last
+ * `ticket_events` id written, its position in the workspace's ticket chain and that line's hash.
+ */
+export const ticketArchive = sqliteTable("ticket_archive", {
+  workspaceId: text("workspace_id").primaryKey().references(() => workspaces.id),
+  lastEventId: integer("last_event_id").notNull(),
+  seq: integer("seq").notNull(),
+  headHash: text("head_hash").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

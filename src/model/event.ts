@@ -2,8 +2,9 @@ import { z } from "zod";
 import { Actor } from "./actor.ts";
 import { MessageContent } from "./content.ts";
 import { ConversationContext } from "./context.ts";
-import { ClientMsgId, ConversationId, Seq, ServerMsgId, WorkspaceId } from "./ids.ts";
+import { ClientMsgId, ConversationId, Seq, ServerMsgId, TicketId, WorkspaceId } from "./ids.ts";
 import { ConversationState, Visibility } from "./state.ts";
+import { TicketPriority } from "./tickets.ts";
 
 export const RouteTarget = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("group"), group: z.string(), priority: z.int() }),
@@ -115,6 +116,15 @@ export const RatedEvent = EventBase.extend({
   comment: z.string().max(500).optional(),
 });
 
+/** A ticket created from (linked to) this conversation, once per ticket (internal: docs/tickets.md). */
+export const TicketLinkedEvent = EventBase.extend({
+  type: z.literal("ticket_linked"),
+  ticket_id: TicketId,
+  summary: z.string(),
+  priority: TicketPriority,
+  by: Actor,
+});
+
 /** The standard event: everything that happens in a conversation, each with its `seq`. */
 export const ConversationEvent = z.discriminatedUnion("type", [
   ConversationStartedEvent,
@@ -128,6 +138,7 @@ export const ConversationEvent = z.discriminatedUnion("type", [
   ReroutedEvent,
   AssistRequestedEvent,
   RatedEvent,
+  TicketLinkedEvent,
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
 export type MessageEventT = z.infer<typeof MessageEvent>;

@@ -27,7 +27,7 @@ import type {
   StateChangeBody,
   TransferTarget,
 } from "../../src/model/index.ts";
-import { LIMITS, PING_TEXT, PONG_TEXT, SwitchboardError, newId } from "../../src/model/index.ts";
+import { LIMITS, PING_TEXT, PONG_TEXT, SwitchboardError, newId, type TicketPriority } from "../../src/model/index.ts";
 import { database } from "../db.ts";
 import { groupExists } from "../directory/routing-config.ts";
 import type { Env } from "../env.ts";
@@ -67,6 +67,7 @@ function authorOf(event: ConversationEvent): string | undefined {
       return event.agent.id;
     case "transferred":
     case "assist_requested":
+    case "ticket_linked":
       return event.by.id;
     case "routed":
     case "rerouted":
@@ -237,6 +238,24 @@ export class ConversationDO extends DurableObject<Env> {
       const comment = body.comment ? { comment: body.comment } : {};
       const [event] = this.commit((at) => [this.appendEvent({ type: "rated", visibility: "public", by: caller.actor, score: body.score, ...comment }, at)]);
       return { seq: event!.seq, at: event!.at };
+    });
+  }
+
+  /** A ticket made from this conversation, as an internal `ticket_linked` event: once per ticket, however often called. */
+  async linkTicket(caller: Caller, ticket: { ticket_id: string; summary: string; priority: TicketPriority }): Promise<Result<{ seq: number; linked: boolean }>> {
+    return toResult(() => {
+      this.authorize(caller);
+      if (caller.actor.role === "visitor") throw new SwitchboardError("forbidden", "only staff and integrations link tickets");
+      // The dedup table remembers the link like a message id; ticket ids are unguessable, so no one claims one first.
+      const key = `ticket_linked:${ticket.ticket_id}`;
+      const seen = this.store.findDedup(key);
+      if (seen) return { seq: seen.seq, linked: false };
+      const [event] = this.commit((at) => {
+        const linked = this.appendEvent({ type: "ticket_linked", visibility: "internal", ...ticket, by: caller.actor }, at);
+        this.store.recordDedup(key, { sender_id: caller.actor.id, seq: linked.seq, server_msg_id: ticket.ticket_id, at });
+        return [linked];
+      });
+      return { seq: event!.seq, linked: true };
     });
   }
 

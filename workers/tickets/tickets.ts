@@ -8,6 +8,7 @@ import type { Env } from "../env.ts";
 import { conversationStub } from "../stubs.ts";
 import { decodeCursor, page } from "../v1/cursor.ts";
 import { webhookEvents } from "../webhooks/notify.ts";
+import { linkToConversation } from "./conversation-link.ts";
 
 type Row = typeof schema.tickets.$inferSelect;
 type EventRow = typeof schema.ticketEvents.$inferInsert;
@@ -213,6 +214,11 @@ export async function createTicket(env: Env, workspaceId: string, actor: Actor, 
       eventRow(workspaceId, id, "created", actor, { summary: body.summary, priority: body.priority, conversation_id: values.conversationId, contact_id: contactId }, now),
     ),
   ]);
+  if (body.conversation_id) {
+    // The ticket is stored: a link that fails now is made by the ticket archive's next run.
+    const link = { workspace_id: workspaceId, conversation_id: body.conversation_id, ticket_id: id, summary: body.summary, priority: body.priority, by: actor };
+    await linkToConversation(env, link).catch((err: unknown) => console.error(`ticket ${id}: linking ${body.conversation_id} failed, the cron will retry`, err));
+  }
   const ticket = await getTicket(db, workspaceId, id);
   await webhookEvents.ticketCreated(env, ticket);
   return ticket;

@@ -4,6 +4,7 @@ import { ArchiveSearchQuery, AuditLogQuery, ExportQuery, SwitchboardError, Trans
 import { listAudit, recordAudit } from "../../archive/audit.ts";
 import { listDeadLetters, replayDeadLetters } from "../../archive/dead-letters.ts";
 import { exportStream } from "../../archive/export.ts";
+import { verifyTicketArchive } from "../../archive/tickets.ts";
 import { conversationRow, transcript } from "../../archive/transcript.ts";
 import { verifyConversation, verifyWorkspacePage } from "../../archive/verify.ts";
 import { database } from "../../db.ts";
@@ -67,6 +68,7 @@ export const archiveRoutes = new Hono<AppEnv>()
     const q = readQuery(c, PageQuery);
     return c.json(await verifyWorkspacePage(database(c.env.DB), c.env.ARCHIVE, c.get("caller").workspace_id, q.limit, q.cursor));
   })
+  .get("/tickets/verify", requireUser("admin"), async (c) => c.json(await verifyTicketArchive(database(c.env.DB), c.env.ARCHIVE, c.get("caller").workspace_id)))
   .get("/conversations/:id/verify", requireUser("admin"), async (c) =>
     c.json(await verifyConversation(database(c.env.DB), c.env.ARCHIVE, c.get("caller").workspace_id, c.req.param("id"))),
   )
