@@ -28,7 +28,7 @@ try {
   } while (cursor);
   console.log(`${conversations} conversations, ${events} archived events checked: ${broken === 0 ? "all intact" : `${broken} with problems`}`);
   // The workspace's ticket history is one more chain (docs/archive.md, *Ticket archive*).
-  const tickets = await api("/api/archive/tickets/verify", { headers });
+  const tickets = await api("/api/archive/tickets/verify");
   if (!tickets.ok) {
     broken++;
     console.log(`✗ ticket archive (archived to position ${tickets.archived_seq})`);
