@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, conversationObject, json, post, postMessage, startVisitor, waitUntil } from "../support/api.ts";
 import { waitForArchive } from "../support/archive.ts";
-import { ALL_SCOPES, createApiKey } from "../support/api-keys.ts";
+import { ALL_SCOPES, createApiKey, v1 } from "../support/api-keys.ts";
 import { createTeam, newVisitor, userId, type Team } from "../support/fixture.ts";
 import { createGroup, openWorkstation, publishRules } from "../support/routing.ts";
 import { closeSocketsAfterEach, connect, upgrade } from "../support/socket.ts";
@@ -38,8 +38,15 @@ let aVisitor: { token: string; conversation_id: string; contact_id: string; visi
 let aKey: string;
 let aApiSecret: string;
 let aGroup: string;
+let aTicket: string;
+const SHARED_IDEMPOTENCY_KEY = "order-1001";
+const SHARED_CREATE = { summary: "Order 1001 is late" };
 /** B's IDs and the things of B's only B could know. */
-const b: Record<string, string> = {};
+const b = {} as Record<
+  | "agent" | "admin" | "group" | "schedule" | "conversation" | "contact" | "visitorId" | "ended" | "email" | "webhook" | "ticket"
+  | "delivery" | "apiKey" | "idempotentTicket" | "canned" | "attachment" | "scorecard" | "wechat" | "inbox" | "lookup",
+  string
+>;
 /** Strings that must never appear in an answer to A, unless A itself sent them. */
 let secrets: string[] = [];
 const TAG = `bsecret${crypto.randomUUID().slice(0, 8)}`;
@@ -212,7 +219,9 @@ const CASES: Record<string, Case> = {
     ],
   },
   "GET /api/tickets/:id": { probes: () => [get("admin", `/api/tickets/${b.ticket}`)] },
-  "PATCH /api/tickets/:id": { probes: () => [send("admin", "PATCH", `/api/tickets/${b.ticket}`, { status: "closed" })] },
+  "PATCH /api/tickets/:id": {
+    probes: () => [send("admin", "PATCH", `/api/tickets/${b.ticket}`, { status: "closed" }), send("admin", "PATCH", `/api/tickets/${aTicket}`, { owner_id: b.agent }, [400, 404])],
+  },
   "POST /api/tickets/:id/comments": { probes: () => [send("admin", "POST", `/api/tickets/${b.ticket}/comments`, { kind: "internal", body: "A was here" })] },
   "GET /api/tickets/:id/events": { probes: () => [get("admin", `/api/tickets/${b.ticket}/events`)] },
   "GET /api/webhooks": { probes: () => [get("admin", "/api/webhooks", OK)] },
@@ -264,10 +273,14 @@ const CASES: Record<string, Case> = {
     probes: () => [
       send("key", "POST", "/v1/tickets", { summary: "on B's conversation", conversation_id: b.conversation }, [400, 404]),
       send("key", "POST", "/v1/tickets", { summary: "for B's agent", owner_id: b.agent }, [400, 404]),
+      // The same Idempotency-Key and body as B's key used: A gets a ticket of its own, not B's stored answer.
+      { ...send("key", "POST", "/v1/tickets", SHARED_CREATE, [201]), headers: { "idempotency-key": SHARED_IDEMPOTENCY_KEY } },
     ],
   },
   "GET /v1/tickets/:id": { probes: () => [get("key", `/v1/tickets/${b.ticket}`)] },
-  "PATCH /v1/tickets/:id": { probes: () => [send("key", "PATCH", `/v1/tickets/${b.ticket}`, { status: "closed" })] },
+  "PATCH /v1/tickets/:id": {
+    probes: () => [send("key", "PATCH", `/v1/tickets/${b.ticket}`, { status: "closed" }), send("key", "PATCH", `/v1/tickets/${aTicket}`, { owner_id: b.agent }, [400, 404])],
+  },
   "POST /v1/tickets/:id/comments": { probes: () => [send("key", "POST", `/v1/tickets/${b.ticket}/comments`, { kind: "internal", body: "A's key was here" })] },
   "GET /v1/tickets/:id/events": { probes: () => [get("key", `/v1/tickets/${b.ticket}/events`)] },
   "GET /v1/webhooks": { probes: () => [get("key", "/v1/webhooks", OK)] },
@@ -308,6 +321,7 @@ beforeAll(async () => {
   aKey = (await createApiKey(A, ALL_SCOPES)).secret;
   aApiSecret = (await json<{ secret: string }>(await post("/api/admin/channels/secrets/api", A.admin, {}), 201)).secret;
   aGroup = await createGroup(A.admin, "A's group", [userId(A, "agent")]);
+  aTicket = (await json(await post("/api/tickets", A.admin, { summary: "A's own ticket" }), 201)).id;
 
   // B: a group, rules, a schedule, a live conversation with messages, an ended (archived) one, a
   // ticket, a webhook with a delivery, an API key, a canned reply, a contact with an email, an
@@ -335,7 +349,9 @@ beforeAll(async () => {
     const res = await json(await call(`/api/webhooks/${b.webhook}/deliveries`, { token: B.admin }), 200);
     return res.items[0]?.id as string | undefined;
   });
-  b.apiKey = (await createApiKey(B, ["tickets:read"], `key ${TAG}`)).id;
+  const bKey = await createApiKey(B, ["tickets:read", "tickets:write"], `key ${TAG}`);
+  b.apiKey = bKey.id;
+  b.idempotentTicket = (await json(await v1("/tickets", bKey.secret, { method: "POST", json: SHARED_CREATE, idempotencyKey: SHARED_IDEMPOTENCY_KEY }), 201)).id;
   b.canned = (await json(await post("/api/canned-replies", B.admin, { title: `reply ${TAG}`, body: `canned body ${TAG}` }), 201)).id;
   b.attachment = (
     await json(await call(`/api/attachments?conversation_id=${b.conversation}&name=${TAG}.txt`, { method: "POST", token: live.token, body: `file ${TAG}` }), 201)
