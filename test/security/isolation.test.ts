@@ -402,6 +402,9 @@ describe("cross-workspace isolation", () => {
 
   it("lets A's staff, visitor and API key neither read nor change B's data on any route, and B's data is unchanged afterwards", async () => {
     const before = await stateOfB();
+    // The comparison is only worth something if B has something in every table the probes aim at.
+    const aimedAt = ["conversations", "contacts", "tickets", "webhooks", "webhook_deliveries", "api_keys", "canned_replies", "attachments", "skill_groups", "group_members", "rule_set_versions", "schedules", "wechat_accounts", "email_inboxes", "context_lookups", "qa_settings", "qa_scorecards", "users", "idempotency_keys", "message_texts"];
+    expect(aimedAt.filter((t) => !((before[t] as unknown[] | undefined)?.length))).toEqual([]);
     const failures: string[] = [];
     const sent: string[] = [];
     let probes = 0;
