@@ -7,6 +7,7 @@ import { ALL_SCOPES, createApiKey, v1 } from "../support/api-keys.ts";
 import { createTeam, newVisitor, userId, type Team } from "../support/fixture.ts";
 import { createGroup, openWorkstation, publishRules } from "../support/routing.ts";
 import { closeSocketsAfterEach, connect, upgrade } from "../support/socket.ts";
+import { WebhookEventType } from "../../src/model/index.ts";
 import { mountedRoutes } from "./routes.ts";
 
 /**
@@ -39,6 +40,7 @@ let aKey: string;
 let aApiSecret: string;
 let aGroup: string;
 let aTicket: string;
+let aWebhook: string;
 const SHARED_IDEMPOTENCY_KEY = "order-1001";
 const SHARED_CREATE = { summary: "Order 1001 is late" };
 /** B's IDs and the things of B's only B could know. */
@@ -321,6 +323,8 @@ beforeAll(async () => {
   aKey = (await createApiKey(A, ALL_SCOPES)).secret;
   aApiSecret = (await json<{ secret: string }>(await post("/api/admin/channels/secrets/api", A.admin, {}), 201)).secret;
   aGroup = await createGroup(A.admin, "A's group", [userId(A, "agent")]);
+  // Subscribed before B does anything, to every event there is: B's events must never reach it.
+  aWebhook = (await json(await post("/api/webhooks", A.admin, { url: "https://receiver.test/a-everything", event_types: WebhookEventType.options }), 201)).id;
   aTicket = (await json(await post("/api/tickets", A.admin, { summary: "A's own ticket" }), 201)).id;
 
   // B: a group, rules, a schedule, a live conversation with messages, an ended (archived) one, a
@@ -429,6 +433,19 @@ describe("cross-workspace isolation", () => {
     expect(failures).toEqual([]);
     expect(probes).toBeGreaterThan(150);
     expect(await stateOfB()).toEqual(before);
+  });
+});
+
+describe("pushed data across workspaces", () => {
+  it("sends none of B's events to A's webhook subscribed to every event type", async () => {
+    // beforeAll waited for B's ticket delivery and B's archive, so B's events have been fanned out.
+    // A's own ticket reached it, so the subscription works.
+    const rows = await waitUntil("A's own ticket.created delivery", async () => {
+      const found = await env.DB.prepare("SELECT * FROM webhook_deliveries WHERE webhook_id = ?").bind(aWebhook).all();
+      return found.results.length > 0 ? found : undefined;
+    });
+    const text = JSON.stringify(rows.results);
+    expect(secrets.filter((s) => text.includes(s))).toEqual([]);
   });
 });
 
