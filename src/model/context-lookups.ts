@@ -23,7 +23,14 @@ export const CreateLookupBody = z.object({
   active: z.boolean().default(true),
 });
 
-export const LookupPatch = CreateLookupBody.partial().extend({ auth_header: CreateLookupBody.shape.auth_header.nullable() });
+/** Without the create defaults: a patch that names only `name` must not re-enable a lookup or reset its timeout and cache. */
+export const LookupPatch = CreateLookupBody.extend({
+  timeout_ms: CreateLookupBody.shape.timeout_ms.removeDefault(),
+  cache_ttl_seconds: CreateLookupBody.shape.cache_ttl_seconds.removeDefault(),
+  active: CreateLookupBody.shape.active.removeDefault(),
+})
+  .partial()
+  .extend({ auth_header: CreateLookupBody.shape.auth_header.nullable() });
 
 export const ContextLookup = z.object({
   id: z.string(),

@@ -16,6 +16,12 @@ const IdentityQuery = z.object({ kind: IdentityKind, value: z.string().min(1).ma
 
 const origin = (url: string) => new URL(url).origin;
 
+/** Without the create defaults: a patch that changes only the token must keep the account's mode and kind. */
+const WechatAccountPatch = WechatAccountBody.extend({
+  kind: WechatAccountBody.shape.kind.removeDefault(),
+  mode: WechatAccountBody.shape.mode.removeDefault(),
+}).partial();
+
 /** Contacts across channels: any member of staff reads them; supervisors and admins merge them. */
 export const contactRoutes = new Hono<AppEnv>()
   .use("*", authenticate)
@@ -69,7 +75,7 @@ export const channelAdminRoutes = new Hono<AppEnv>()
     return c.json(accountView(row, origin(c.req.url)));
   })
   .patch("/wechat/:id", requireUser("admin"), async (c) => {
-    const body = await readJson(c, WechatAccountBody.partial());
+    const body = await readJson(c, WechatAccountPatch);
     const row = await updateAccount(database(c.env.DB), c.get("caller").workspace_id, c.req.param("id"), body);
     return c.json(accountView(row, origin(c.req.url)));
   });

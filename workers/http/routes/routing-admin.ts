@@ -17,13 +17,20 @@ const GroupBody = z.object({
   policy: z.enum(["least_loaded", "round_robin"]).default("least_loaded"),
   requeue: z.enum(["front", "back"]).default("front"),
 });
-const GroupPatch = GroupBody.partial();
+/** Without the create defaults: a patch that names only `name` must leave policy and requeue alone. */
+const GroupPatch = z.object({
+  name: GroupBody.shape.name,
+  policy: GroupBody.shape.policy.removeDefault(),
+  requeue: GroupBody.shape.requeue.removeDefault(),
+}).partial();
 const MembersBody = z.object({ user_ids: z.array(z.string().min(1).max(64)).max(1000) });
 const ScheduleBody = z.object({ name: z.string().trim().min(1).max(100), schedule: Schedule });
-const UserRoutingPatch = z.object({
-  max_concurrent: z.int().min(0).max(100).optional(),
-  shift_schedule_id: z.string().max(64).nullable().optional(),
-});
+const UserRoutingPatch = z
+  .object({
+    max_concurrent: z.int().min(0).max(100).optional(),
+    shift_schedule_id: z.string().max(64).nullable().optional(),
+  })
+  .refine((p) => p.max_concurrent !== undefined || p.shift_schedule_id !== undefined, "change max_concurrent or shift_schedule_id");
 const PublishBody = z.object({ rule_set: RuleSet, note: z.string().max(500).optional() });
 const RestoreBody = z.object({ note: z.string().max(500).optional() });
 const ExplainBody = z.object({
