@@ -143,6 +143,7 @@ const CASES: Record<string, Case> = {
   "GET /api/archive/export": { probes: () => [get("admin", "/api/archive/export?raw=true", OK)] },
   "GET /api/archive/audit-log": { probes: () => [get("admin", "/api/archive/audit-log", OK)] },
   "GET /api/archive/verify": { probes: () => [get("admin", "/api/archive/verify", OK)] },
+  "GET /api/archive/tickets/verify": { probes: () => [get("admin", "/api/archive/tickets/verify", OK)] },
   "GET /api/archive/conversations/:id/verify": { probes: () => [get("admin", `/api/archive/conversations/${b.ended}/verify`)] },
   "GET /api/archive/dead-letters": { probes: () => [get("admin", "/api/archive/dead-letters", OK)] },
   "POST /api/archive/dead-letters/replay": { probes: () => [send("admin", "POST", "/api/archive/dead-letters/replay", {}, OK)] },
