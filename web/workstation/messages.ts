@@ -114,6 +114,14 @@ export const en = {
   text: "Text",
   delete: "Delete",
   connection_lost: "Connection lost — reconnecting…",
+  open_image: "Open image",
+  download: "Download",
+  attach: "Attach",
+  uploading: "Uploading…",
+  upload_failed: "Upload failed: {message}",
+  payload_too_large: "{name} is too large: {message}",
+  unsupported_media_type: "{name} is a type this workspace does not accept: {message}",
+  reply_window_closed: "The channel's reply window has closed (WeChat accepts replies only within 48 hours of the customer's last message). Your reply was not sent; an internal note still works.",
 };
 
 export const zhCN: Partial<typeof en> = {
@@ -231,4 +239,12 @@ export const zhCN: Partial<typeof en> = {
   text: "内容",
   delete: "删除",
   connection_lost: "连接已断开，正在重连…",
+  open_image: "查看图片",
+  download: "下载",
+  attach: "附件",
+  uploading: "上传中…",
+  upload_failed: "上传失败：{message}",
+  payload_too_large: "{name} 太大：{message}",
+  unsupported_media_type: "{name} 的类型不被接受：{message}",
+  reply_window_closed: "该渠道的回复窗口已关闭（微信只允许在客户最后一条消息后 48 小时内回复）。回复未发送；仍可写内部备注。",
 };

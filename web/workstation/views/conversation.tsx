@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CannedReply, Content, ConversationEvent, Directory, TransferTarget } from "../../shared/wire.ts";
-import { api, ApiError } from "../api.ts";
+import { ContentView } from "../../shared/content.tsx";
+import { api, ApiError, loadSession } from "../api.ts";
+import { Attach } from "./attach.tsx";
 import { useT, type T } from "../app.tsx";
 import type { ConversationStore } from "../conversation-store.ts";
 import { ContextPanel } from "./context-panel.tsx";
@@ -82,11 +84,15 @@ export function ConversationView({ store, directory, canned, staff, mine }: Prop
         {store.status !== "online" && <div class="banner">{t("connection_lost")}</div>}
         {watching && !ended && <div class="banner info">{t("barge_in")}</div>}
         {notice && (
-          <div class="banner info" onClick={() => setNotice(null)}>
+          <div class="banner info" data-testid="notice" onClick={() => setNotice(null)}>
             {notice}
           </div>
         )}
-        {store.lastError && <div class="banner error">{store.lastError}</div>}
+        {store.lastError && (
+          <div class="banner error" data-testid="conversation-error">
+            {store.lastError.code === "reply_window_closed" ? t("reply_window_closed") : store.lastError.message}
+          </div>
+        )}
         <div class="log" ref={log} data-testid="transcript">
           {events.map((e) => (
             <EventLine key={e.seq} e={e} me={store.me?.id} progress={progress} t={t} name={name} />
@@ -94,7 +100,7 @@ export function ConversationView({ store, directory, canned, staff, mine }: Prop
           {pending.map((m) => (
             <div key={m.client_msg_id} class={`msg mine ${m.visibility === "internal" ? "internal" : ""}`}>
               <div class="bubble">
-                <span class="text">{renderContent(m.content)}</span>
+                <Body c={m.content} />
               </div>
               <div class={`mark ${m.failed ? "failed" : ""}`}>{m.failed ? t("failed", { reason: m.failed }) : t("pending")}</div>
             </div>
@@ -144,6 +150,7 @@ export function ConversationView({ store, directory, canned, staff, mine }: Prop
                   ))}
                 </select>
               )}
+              <Attach store={store} internal={internal} onError={setNotice} />
               <label class="grow">
                 <input type="checkbox" data-testid="internal" checked={internal} onChange={(e) => setInternal((e.target as HTMLInputElement).checked)} />{" "}
                 {t("internal_note")}
@@ -184,7 +191,7 @@ function EventLine({
           {!mine && <div class="sender">{e.sender.name ?? (fromVisitor ? t("visitor") : name(e.sender.id))}</div>}
           <div class="bubble">
             {internal && <span class="tag">{t("internal")}</span>}
-            <span class="text">{renderContent(e.content)}</span>
+            <Body c={e.content} />
           </div>
           <div class="mark">
             {new Date(e.at).toLocaleTimeString()}
@@ -223,25 +230,10 @@ function Note({ text, internal }: { text: string; internal?: boolean }) {
   return <div class={`note ${internal ? "internal" : ""}`}>{text}</div>;
 }
 
-export function renderContent(c: Content) {
-  switch (c.kind) {
-    case "text":
-      return c.text;
-    case "image":
-      return <img src={c.url} alt={c.caption ?? c.name ?? ""} />;
-    case "file":
-      return (
-        <a href={c.url} target="_blank" rel="noopener noreferrer">
-          {c.name}
-        </a>
-      );
-    case "card":
-      return (
-        <span>
-          <strong>{c.title}</strong> {c.text}
-        </span>
-      );
-  }
+/** A message's content, attachments fetched with the signed-in user's token. */
+function Body({ c }: { c: Content }) {
+  const t = useT();
+  return <ContentView c={c} token={loadSession()?.token} labels={{ open_image: t("open_image"), download: t("download") }} />;
 }
 
 function TransferDialog({ store, directory, onClose }: { store: ConversationStore; directory: Directory | null; onClose(): void }) {
