@@ -60,12 +60,20 @@ beforeAll(async () => {
   visitorToken = stored.token;
   agentToken = await agent.evaluate(() => JSON.parse(localStorage.getItem("switchboard:workstation")!).token);
   await agent.click("[data-section=mine]");
-  await agent.locator(`[data-testid=inbox-mine] .row[data-conversation='${conversationId}']`).click({ timeout: 20_000 });
+  await agent.locator(`[data-testid=inbox-mine] .row[data-conversation='${conversationId}']`).click({ timeout: 30_000 });
   await agent.locator(`[data-conversation-view='${conversationId}']`).waitFor();
+  await agent.locator("[data-testid=transcript] .bubble .text", { hasText: "My tent arrived torn" }).waitFor();
   await w.status.filter({ hasText: "Alex Agent" }).waitFor();
 });
 
 afterAll(async () => {
+  // End what this file started, so no conversation of it waits for an agent in the next file.
+  if (agent && conversationId) {
+    await agent.locator(`[data-section=mine]`).click();
+    await agent.locator(`.row[data-conversation='${conversationId}']`).click();
+    await agent.locator("button.danger").click();
+    await agent.locator(`[data-conversation-view='${conversationId}'] .pill.ended`).waitFor();
+  }
   for (const c of contexts) await c.close();
   await browser?.close();
 });

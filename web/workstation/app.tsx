@@ -280,7 +280,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
               />
             )}
             {current ? (
-              <ConversationView key={current.id} store={current} directory={directory} canned={canned} staff={staff} mine={mine.includes(current.id)} />
+              <ConversationView key={current.id} store={current} directory={directory} canned={canned} staff={staff} mine={mine.includes(current.id)} onOpen={setSelected} />
             ) : (
               <div class="empty">{t("pick_conversation")}</div>
             )}

@@ -15,9 +15,11 @@ interface Props {
   /** Supervisors and admins: watching a conversation they do not serve is monitoring (whisper, barge in). */
   staff: boolean;
   mine: boolean;
+  /** Opens another conversation (a previous one of this contact). */
+  onOpen(id: string): void;
 }
 
-export function ConversationView({ store, directory, canned, staff, mine }: Props) {
+export function ConversationView({ store, directory, canned, staff, mine, onOpen }: Props) {
   const t = useT();
   const [draft, setDraft] = useState("");
   const [internal, setInternal] = useState(false);
@@ -162,7 +164,7 @@ export function ConversationView({ store, directory, canned, staff, mine }: Prop
           </form>
         )}
       </section>
-      <ContextPanel store={store} directory={directory} />
+      <ContextPanel store={store} directory={directory} onOpen={onOpen} />
       {transferOpen && <TransferDialog store={store} directory={directory} onClose={() => setTransferOpen(false)} />}
     </>
   );
