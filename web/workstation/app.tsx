@@ -10,6 +10,7 @@ import { Admin } from "./views/admin.tsx";
 import { ConversationView } from "./views/conversation.tsx";
 import { Inbox, type InboxView } from "./views/inbox.tsx";
 import { Login } from "./views/login.tsx";
+import { Metrics } from "./views/metrics.tsx";
 import { Monitor } from "./views/monitor.tsx";
 
 export type T = ReturnType<typeof translator<typeof en>>;
@@ -22,7 +23,7 @@ export interface Toast {
   conversation_id?: string;
 }
 
-type Section = InboxView | "monitor" | "admin";
+type Section = InboxView | "monitor" | "metrics" | "admin";
 
 export function App() {
   const [locale, setLocale] = useState<Locale>(() => pickLocale(localStorage.getItem("switchboard:locale")));
@@ -190,7 +191,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
     ["mine", t("mine"), unread],
     ["queued", t("queued")],
     ["all", t("all")],
-    ...(staff ? ([["monitor", t("monitor")]] as [Section, string][]) : []),
+    ...(staff ? ([["monitor", t("monitor")], ["metrics", t("metrics")]] as [Section, string][]) : []),
     ...(session.user.role === "admin" ? ([["admin", t("admin")]] as [Section, string][]) : []),
   ];
 
@@ -206,7 +207,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
               data-section={id}
               onClick={() => {
                 setSection(id);
-                if (id === "admin") setSelected(null);
+                if (id === "admin" || id === "metrics") setSelected(null);
               }}
             >
               {label}
@@ -256,8 +257,10 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
         </div>
       </header>
       {!connected && online && <div class="banner">{t("connection_lost")}</div>}
-      <main class={`body ${section === "admin" ? "wide" : ""}`}>
-        {section === "admin" ? (
+      <main class={`body ${section === "admin" || section === "metrics" ? "wide" : ""}`}>
+        {section === "metrics" ? (
+          <Metrics directory={directory} />
+        ) : section === "admin" ? (
           <Admin
             directory={directory}
             reloadDirectory={() => void api<Directory>("/api/directory").then(setDirectory)}
@@ -294,7 +297,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
             {x.conversation_id && (
               <button
                 onClick={() => {
-                  if (section === "admin") setSection(staff && !mine.includes(x.conversation_id!) ? "monitor" : "mine");
+                  if (section === "admin" || section === "metrics") setSection(staff && !mine.includes(x.conversation_id!) ? "monitor" : "mine");
                   setSelected(x.conversation_id!);
                   setToasts((ts) => ts.filter((y) => y.id !== x.id));
                 }}
