@@ -7,6 +7,7 @@ import { api, loadSession, saveSession, whenUnauthorized, type Session } from ".
 import { ConversationStore } from "./conversation-store.ts";
 import { en, zhCN } from "./messages.ts";
 import { Admin } from "./views/admin.tsx";
+import { Audit } from "./views/audit.tsx";
 import { ConversationView } from "./views/conversation.tsx";
 import { Inbox, type InboxView } from "./views/inbox.tsx";
 import { Login } from "./views/login.tsx";
@@ -23,7 +24,9 @@ export interface Toast {
   conversation_id?: string;
 }
 
-type Section = InboxView | "monitor" | "metrics" | "admin";
+type Section = InboxView | "monitor" | "metrics" | "audit" | "admin";
+/** Sections that take the whole width: no conversation list or conversation beside them. */
+const wide = (s: Section) => s === "admin" || s === "metrics" || s === "audit";
 
 export function App() {
   const [locale, setLocale] = useState<Locale>(() => pickLocale(localStorage.getItem("switchboard:locale")));
@@ -191,7 +194,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
     ["mine", t("mine"), unread],
     ["queued", t("queued")],
     ["all", t("all")],
-    ...(staff ? ([["monitor", t("monitor")], ["metrics", t("metrics")]] as [Section, string][]) : []),
+    ...(staff ? ([["monitor", t("monitor")], ["metrics", t("metrics")], ["audit", t("audit")]] as [Section, string][]) : []),
     ...(session.user.role === "admin" ? ([["admin", t("admin")]] as [Section, string][]) : []),
   ];
 
@@ -207,7 +210,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
               data-section={id}
               onClick={() => {
                 setSection(id);
-                if (id === "admin" || id === "metrics") setSelected(null);
+                if (wide(id)) setSelected(null);
               }}
             >
               {label}
@@ -257,8 +260,10 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
         </div>
       </header>
       {!connected && online && <div class="banner">{t("connection_lost")}</div>}
-      <main class={`body ${section === "admin" || section === "metrics" ? "wide" : ""}`}>
-        {section === "metrics" ? (
+      <main class={`body ${wide(section) ? "wide" : ""}`}>
+        {section === "audit" ? (
+          <Audit directory={directory} admin={session.user.role === "admin"} />
+        ) : section === "metrics" ? (
           <Metrics directory={directory} />
         ) : section === "admin" ? (
           <Admin
@@ -297,7 +302,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
             {x.conversation_id && (
               <button
                 onClick={() => {
-                  if (section === "admin" || section === "metrics") setSection(staff && !mine.includes(x.conversation_id!) ? "monitor" : "mine");
+                  if (wide(section)) setSection(staff && !mine.includes(x.conversation_id!) ? "monitor" : "mine");
                   setSelected(x.conversation_id!);
                   setToasts((ts) => ts.filter((y) => y.id !== x.id));
                 }}

@@ -170,7 +170,7 @@ export function ConversationView({ store, directory, canned, staff, mine, onOpen
   );
 }
 
-function EventLine({
+export function EventLine({
   e,
   me,
   progress,
