@@ -133,4 +133,22 @@ describe("tickets and the contact's history in the workstation's context panel",
     await agent.locator(`[data-conversation-view='${firstConversation}']`).waitFor();
     await expect.poll(() => agent.locator("[data-testid=transcript] .bubble .text").allInnerTexts()).toContain("Where is my order 1001?");
   });
+
+  it("filters the All inbox by channel and by skill group", async () => {
+    await agent.click("[data-section=all]");
+    const all = agent.locator("[data-testid=inbox-all]");
+    const ours = all.locator(`.row[data-conversation='${secondConversation}']`);
+    await ours.waitFor();
+    await all.locator("select[name=channel]").selectOption("email");
+    await expect.poll(() => ours.count()).toBe(0);
+    await all.locator("select[name=channel]").selectOption("web");
+    await ours.waitFor();
+    await all.locator("select[name=group]").selectOption({ label: "Sales" });
+    await expect.poll(() => ours.count()).toBe(0);
+    await all.locator("select[name=group]").selectOption({ label: "Support" });
+    await ours.waitFor();
+    await all.locator("select[name=channel]").selectOption("");
+    await all.locator("select[name=group]").selectOption("");
+    await agent.click("[data-section=mine]");
+  });
 });

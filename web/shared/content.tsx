@@ -99,6 +99,17 @@ export function ClipIcon() {
   );
 }
 
+/**
+ * For a transcript's `onLoadCapture`: a picture that finishes loading grows the log, so keep the
+ * log pinned to its end when the reader was at the end (and leave them alone when scrolled up).
+ */
+export function keepAtEnd(e: Event): void {
+  const log = e.currentTarget as HTMLElement;
+  const img = e.target as HTMLElement;
+  if (img.tagName !== "IMG") return;
+  if (log.scrollHeight - log.scrollTop - log.clientHeight <= img.offsetHeight + 80) log.scrollTop = log.scrollHeight;
+}
+
 /** One line for inbox rows. */
 export function preview(c: Content): string {
   switch (c.kind) {

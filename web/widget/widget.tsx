@@ -3,7 +3,7 @@ import { ConversationLink, type LinkStatus, type OutgoingMessage } from "../shar
 import type { Locale } from "../shared/i18n.ts";
 import { translator } from "../shared/i18n.ts";
 import type { Actor, Content, ConversationEvent, ConversationState, QueueStatus } from "../shared/wire.ts";
-import { ClipIcon, ContentView, uploadAttachment } from "../shared/content.tsx";
+import { ClipIcon, ContentView, keepAtEnd, uploadAttachment } from "../shared/content.tsx";
 import { en, zhCN } from "./messages.ts";
 import { SessionStore } from "./session.ts";
 
@@ -371,7 +371,7 @@ function Transcript(props: {
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => end.current?.scrollIntoView({ block: "end" }), [lines.length, props.typing]);
   return (
-    <div class="sb-log" aria-live="polite">
+    <div class="sb-log" aria-live="polite" onLoadCapture={keepAtEnd}>
       <div class="sb-msg sb-theirs">
         <div class="sb-bubble">{props.greeting}</div>
       </div>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CannedReply, Content, ConversationEvent, Directory, TransferTarget } from "../../shared/wire.ts";
-import { ContentView } from "../../shared/content.tsx";
+import { ContentView, keepAtEnd } from "../../shared/content.tsx";
 import { api, ApiError, loadSession } from "../api.ts";
 import { Attach } from "./attach.tsx";
 import { useT, type T } from "../app.tsx";
@@ -95,7 +95,7 @@ export function ConversationView({ store, directory, canned, staff, mine, onOpen
             {store.lastError.code === "reply_window_closed" ? t("reply_window_closed") : store.lastError.message}
           </div>
         )}
-        <div class="log" ref={log} data-testid="transcript">
+        <div class="log" ref={log} data-testid="transcript" onLoadCapture={keepAtEnd}>
           {events.map((e) => (
             <EventLine key={e.seq} e={e} me={store.me?.id} progress={progress} t={t} name={name} />
           ))}
