@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DEMO, launch, SHOTS, signIn, widget } from "./browser.ts";
+import { DEMO, launch, SHOTS, signIn, visitorEnds, widget } from "./browser.ts";
 
 const base = inject("base");
 let browser: Browser;
@@ -43,8 +43,7 @@ beforeAll(async () => {
   conversationId = session.conversation_id;
   await widget(visitor).mine.locator(".sb-mark", { hasText: "Sent" }).waitFor();
   // The visitor ends it: nothing of this file waits in a queue for the next file's agents.
-  const ended = await fetch(`${base}/api/conversations/${conversationId}/state`, { method: "POST", headers: { authorization: `Bearer ${session.token}`, "content-type": "application/json" }, body: JSON.stringify({ to: "ended" }) });
-  expect(ended.status).toBe(200);
+  await visitorEnds(base, conversationId, session.token);
   await visitor.context().close();
 });
 

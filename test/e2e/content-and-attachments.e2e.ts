@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DEMO, expectCount, launch, SHOTS, signIn, texts, widget } from "./browser.ts";
+import { DEMO, expectCount, launch, SHOTS, goOnline, signIn, texts, visitorEnds, widget, withCapacity } from "./browser.ts";
 
 const base = inject("base");
 let browser: Browser;
@@ -12,6 +12,7 @@ let conversationId: string;
 let visitorToken: string;
 let agentToken: string;
 const contexts: BrowserContext[] = [];
+let restoreCapacity: (() => Promise<void>) | undefined;
 
 /** A 160×100 PNG (a blue-to-green gradient), made here: sniffed as image/png by the server. */
 function png(width: number, height: number): Buffer {
@@ -45,9 +46,11 @@ async function post(path: string, token: string, body: unknown): Promise<Respons
 }
 
 beforeAll(async () => {
+  restoreCapacity = await withCapacity(base, DEMO.agent1, 50);
   browser = await launch();
   agent = await newPage();
   await signIn(agent, base, DEMO.agent1);
+  await goOnline(agent);
   visitor = await newPage();
   await visitor.goto(`${base}/demo/`);
   const w = widget(visitor);
@@ -68,12 +71,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // End what this file started, so no conversation of it waits for an agent in the next file.
-  if (agent && conversationId) {
-    await agent.locator(`[data-section=mine]`).click();
-    await agent.locator(`.row[data-conversation='${conversationId}']`).click();
-    await agent.locator("button.danger").click();
-    await agent.locator(`[data-conversation-view='${conversationId}'] .pill.ended`).waitFor();
-  }
+  if (conversationId) await visitorEnds(base, conversationId, visitorToken);
+  await restoreCapacity?.();
   for (const c of contexts) await c.close();
   await browser?.close();
 });

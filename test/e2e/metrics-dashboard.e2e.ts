@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DEMO, launch, SHOTS, signIn, widget } from "./browser.ts";
+import { launch, SHOTS, signIn, visitorEnds, widget } from "./browser.ts";
 
 const base = inject("base");
 let browser: Browser;
@@ -24,6 +24,10 @@ beforeAll(async () => {
   await widget(visitor).input.fill("How long is the warranty?");
   await widget(visitor).input.press("Enter");
   await visitor.waitForFunction(() => JSON.parse(localStorage.getItem("switchboard:wk_demo_public_key") ?? "{}").session?.conversation_id, null, { timeout: 15_000 });
+  const session = await visitor.evaluate(() => JSON.parse(localStorage.getItem("switchboard:wk_demo_public_key")!).session);
+  // Counted once it started; ended so that it waits in no queue for the next file's agents.
+  await widget(visitor).mine.locator(".sb-mark", { hasText: "Sent" }).waitFor();
+  await visitorEnds(base, session.conversation_id, session.token);
   await visitor.context().close();
 
   admin = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US", timezoneId: "UTC" })).newPage();

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DEMO, launch, SHOTS, signIn, widget } from "./browser.ts";
+import { apiToken, DEMO, launch, SHOTS, goOnline, signIn, visitorEnds, widget, withCapacity } from "./browser.ts";
 
 const base = inject("base");
 let browser: Browser;
@@ -15,6 +15,7 @@ let firstConversation: string;
 let secondConversation: string;
 const lookups: string[] = [];
 const contexts: BrowserContext[] = [];
+let restoreCapacity: (() => Promise<void>) | undefined;
 
 async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
@@ -53,8 +54,8 @@ beforeAll(async () => {
   // The company's ERP, answering the "Orders" lookup.
   erp = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ tier: "Gold", open_orders: 2 })));
   await new Promise<void>((r) => erp.listen(0, "127.0.0.1", r));
-  const login = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workspace: DEMO.workspace, email: "admin@demo.switchboard.test", password: DEMO.password }) });
-  adminToken = ((await login.json()) as { token: string }).token;
+  adminToken = await apiToken(base, "admin@demo.switchboard.test");
+  restoreCapacity = await withCapacity(base, DEMO.agent1, 50);
   lookups.push((await adminApi("/api/context-lookups", "POST", { name: "Orders", url_template: `http://127.0.0.1:${(erp.address() as AddressInfo).port}/orders?contact={contact.id}`, timeout_ms: 2000, cache_ttl_seconds: 0 })).id);
   // Nothing listens on port 9 (discard): this lookup is unavailable.
   lookups.push((await adminApi("/api/context-lookups", "POST", { name: "Membership", url_template: "http://127.0.0.1:9/members/{contact.id}", timeout_ms: 500, cache_ttl_seconds: 0 })).id);
@@ -62,6 +63,7 @@ beforeAll(async () => {
   browser = await launch();
   agent = await newPage();
   await signIn(agent, base, DEMO.agent1);
+  await goOnline(agent);
   visitor = await newPage();
   await visitor.goto(`${base}/demo/`);
   await widget(visitor).launcher.click();
@@ -73,12 +75,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // End what this file started, so no conversation of it waits for an agent in the next file.
-  if (agent && secondConversation) {
-    await agent.locator(`[data-section=mine]`).click();
-    await agent.locator(`.row[data-conversation='${secondConversation}']`).click();
-    await agent.locator("button.danger").click();
-    await agent.locator(`[data-conversation-view='${secondConversation}'] .pill.ended`).waitFor();
-  }
+  const token = await visitor?.evaluate(() => JSON.parse(localStorage.getItem("switchboard:wk_demo_public_key") ?? "{}").session?.token as string | undefined);
+  if (secondConversation && token) await visitorEnds(base, secondConversation, token);
+  await restoreCapacity?.();
   for (const id of lookups) await adminApi(`/api/context-lookups/${id}`, "DELETE").catch(() => {});
   for (const c of contexts) await c.close();
   await browser?.close();
