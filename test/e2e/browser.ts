@@ -53,3 +53,38 @@ export async function texts(locator: Locator): Promise<string[]> {
 export async function expectCount(locator: Locator, text: string, n: number, timeout = 15_000): Promise<void> {
   await expect.poll(async () => (await texts(locator)).filter((t) => t === text).length, { timeout }).toBe(n);
 }
+
+/** Signs in through the API (for setup steps a test does not exercise in the browser). */
+export async function apiToken(base: string, email: string): Promise<string> {
+  const res = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workspace: DEMO.workspace, email, password: DEMO.password }) });
+  if (!res.ok) throw new Error(`login ${email}: ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/**
+ * Gives an agent room for `n` conversations and returns how to put their capacity back: conversations
+ * another file left behind (requeued when its agents signed out) must not fill this file's agent.
+ */
+export async function withCapacity(base: string, email: string, n: number): Promise<() => Promise<void>> {
+  const token = await apiToken(base, "admin@demo.switchboard.test");
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const directory = (await (await fetch(`${base}/api/directory`, { headers })).json()) as { users: { id: string; email: string; max_concurrent: number }[] };
+  const user = directory.users.find((u) => u.email === email)!;
+  const set = async (max_concurrent: number) => {
+    const res = await fetch(`${base}/api/admin/users/${user.id}/routing`, { method: "PATCH", headers, body: JSON.stringify({ max_concurrent }) });
+    if (!res.ok) throw new Error(`capacity of ${email}: ${res.status} ${await res.text()}`);
+  };
+  await set(n);
+  return () => set(user.max_concurrent);
+}
+
+/** The visitor ends their conversation through the API, so it waits in no queue for the next file's agents. */
+export async function visitorEnds(base: string, conversationId: string, visitorToken: string): Promise<void> {
+  const res = await fetch(`${base}/api/conversations/${conversationId}/state`, { method: "POST", headers: { authorization: `Bearer ${visitorToken}`, "content-type": "application/json" }, body: JSON.stringify({ to: "ended" }) });
+  if (!res.ok && res.status !== 409) throw new Error(`ending ${conversationId}: ${res.status} ${await res.text()}`);
+}
+
+/** Presence outlives a quick sign-out (another file may have left this agent Away): say Online. */
+export async function goOnline(page: Page): Promise<void> {
+  await page.selectOption("[data-testid=presence]", "online");
+}

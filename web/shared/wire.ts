@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import type {
   AgentServerFrame,
+  ContactContext,
   ConversationList,
   ConversationSnapshot,
   ConversationSummary,
@@ -27,6 +28,8 @@ export type {
   Presence,
   QueueStatus,
   SendMessageFrame,
+  Ticket,
+  TicketPriority,
   TransferTarget,
   User,
 } from "../../src/model/index.ts";
@@ -36,3 +39,4 @@ export type Content = z.infer<typeof MessageContent>;
 export type VisitorSession = z.infer<typeof VisitorSessionResponse>;
 export type ConversationRow = z.infer<typeof ConversationSummary>;
 export type ConversationPage = z.infer<typeof ConversationList>;
+export type ContactContextT = z.infer<typeof ContactContext>;

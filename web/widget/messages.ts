@@ -29,6 +29,12 @@ export const en = {
   failed: "Not sent: {reason}",
   end: "End chat",
   attachment: "Attachment",
+  attach: "Send a picture or file",
+  open_image: "Open image",
+  download: "Download",
+  upload_failed: "Could not send {name}: {message}",
+  too_large: "{name} is too large to send. {message}",
+  bad_type: "{name} cannot be sent: this type of file is not accepted.",
 };
 
 export const zhCN: Partial<typeof en> = {
@@ -62,4 +68,10 @@ export const zhCN: Partial<typeof en> = {
   failed: "发送失败：{reason}",
   end: "结束会话",
   attachment: "附件",
+  attach: "发送图片或文件",
+  open_image: "查看图片",
+  download: "下载",
+  upload_failed: "{name} 发送失败：{message}",
+  too_large: "{name} 太大，无法发送。{message}",
+  bad_type: "{name} 无法发送：不支持该文件类型。",
 };

@@ -3,6 +3,7 @@ import { ConversationLink, type LinkStatus, type OutgoingMessage } from "../shar
 import type { Locale } from "../shared/i18n.ts";
 import { translator } from "../shared/i18n.ts";
 import type { Actor, Content, ConversationEvent, ConversationState, QueueStatus } from "../shared/wire.ts";
+import { ClipIcon, ContentView, keepAtEnd, uploadAttachment } from "../shared/content.tsx";
 import { en, zhCN } from "./messages.ts";
 import { SessionStore } from "./session.ts";
 
@@ -50,6 +51,9 @@ export function Widget({ options }: { options: WidgetOptions }) {
   const [draft, setDraft] = useState("");
   const [unread, setUnread] = useState(0);
   const [prechatDone, setPrechatDone] = useState(false);
+  const [uploading, setUploading] = useState(false);
+  const [uploadError, setUploadError] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
   const me = useRef<string | null>(null);
   /** What we sent, by client_msg_id: an ack turns it into a transcript line. */
@@ -178,6 +182,28 @@ export function Widget({ options }: { options: WidgetOptions }) {
     lastTyping.current = 0;
   }
 
+  /** Uploads the chosen file to the conversation, then sends it as an image or file message. */
+  async function attach(input: HTMLInputElement) {
+    const file = input.files?.[0];
+    input.value = "";
+    const session = store.load().session;
+    if (!file || !link || !session) return;
+    setUploading(true);
+    setUploadError(null);
+    try {
+      const up = await uploadAttachment(options.api, session.conversation_id, session.token, file);
+      const m = link.send(up.content);
+      setPending((p) => new Map(p).set(m.client_msg_id, mineLine(m)));
+      store.save({ outbox: [...link.outbox.values()] });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const vars = { name: file.name, message: (err as Error).message };
+      setUploadError(code === "payload_too_large" ? t("too_large", vars) : code === "unsupported_media_type" ? t("bad_type", vars) : t("upload_failed", vars));
+    } finally {
+      setUploading(false);
+    }
+  }
+
   async function startSession() {
     try {
       await store.open(profile);
@@ -238,7 +264,12 @@ export function Widget({ options }: { options: WidgetOptions }) {
             />
           ) : (
             <>
-              <Transcript lines={lines} t={t} delivered={delivered} read={read} greeting={t("greeting")} typing={typing} />
+              <Transcript lines={lines} t={t} delivered={delivered} read={read} greeting={t("greeting")} typing={typing} token={store.load().session?.token} />
+              {uploadError && (
+                <div class="sb-banner sb-upload-error" role="alert" data-testid="upload-error" onClick={() => setUploadError(null)}>
+                  {uploadError}
+                </div>
+              )}
               {state === "ended" ? (
                 <div class="sb-ended">
                   <p>{t("ended")}</p>
@@ -267,6 +298,14 @@ export function Widget({ options }: { options: WidgetOptions }) {
                       }
                     }}
                   />
+                  {link && (
+                    <>
+                      <input ref={fileInput} type="file" hidden onChange={(e) => void attach(e.target as HTMLInputElement)} />
+                      <button type="button" class="sb-attach" aria-label={t("attach")} title={t("attach")} disabled={uploading} onClick={() => fileInput.current?.click()}>
+                        <ClipIcon />
+                      </button>
+                    </>
+                  )}
                   <button class="sb-send" type="submit" disabled={!draft.trim()}>
                     {t("send")}
                   </button>
@@ -326,12 +365,13 @@ function Transcript(props: {
   read: number;
   greeting: string;
   typing: string | null;
+  token: string | undefined;
 }) {
   const { lines, t } = props;
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => end.current?.scrollIntoView({ block: "end" }), [lines.length, props.typing]);
   return (
-    <div class="sb-log" aria-live="polite">
+    <div class="sb-log" aria-live="polite" onLoadCapture={keepAtEnd}>
       <div class="sb-msg sb-theirs">
         <div class="sb-bubble">{props.greeting}</div>
       </div>
@@ -343,7 +383,9 @@ function Transcript(props: {
         ) : (
           <div key={l.key} class={`sb-msg ${l.mine ? "sb-mine" : "sb-theirs"}`} data-seq={l.seq}>
             {!l.mine && l.sender?.name && <div class="sb-name">{l.sender.name}</div>}
-            <div class="sb-bubble">{render(l.content!, t)}</div>
+            <div class="sb-bubble">
+              <ContentView c={l.content!} token={props.token} labels={{ open_image: t("open_image"), download: t("download") }} cls="sb-" />
+            </div>
             {l.mine && (
               <div class={`sb-mark ${l.failed ? "sb-failed" : ""}`} data-testid="mark">
                 {l.failed
@@ -364,36 +406,6 @@ function Transcript(props: {
       <div ref={end} />
     </div>
   );
-}
-
-function render(content: Content, t: (k: keyof typeof en) => string) {
-  switch (content.kind) {
-    case "text":
-      return content.text;
-    case "image":
-      return <img src={content.url} alt={content.caption ?? content.name ?? ""} />;
-    case "file":
-      return (
-        <a href={content.url} target="_blank" rel="noopener noreferrer">
-          {content.name}
-        </a>
-      );
-    case "card":
-      return (
-        <span>
-          <strong>{content.title}</strong>
-          {content.text ? ` — ${content.text}` : ""}
-          {content.url && (
-            <>
-              {" "}
-              <a href={content.url} target="_blank" rel="noopener noreferrer">
-                {t("attachment")}
-              </a>
-            </>
-          )}
-        </span>
-      );
-  }
 }
 
 function PreChat({ t, onStart }: { t: (k: keyof typeof en) => string; onStart: (p: { name?: string; email?: string }) => void }) {

@@ -7,9 +7,11 @@ import { api, loadSession, saveSession, whenUnauthorized, type Session } from ".
 import { ConversationStore } from "./conversation-store.ts";
 import { en, zhCN } from "./messages.ts";
 import { Admin } from "./views/admin.tsx";
+import { Audit } from "./views/audit.tsx";
 import { ConversationView } from "./views/conversation.tsx";
 import { Inbox, type InboxView } from "./views/inbox.tsx";
 import { Login } from "./views/login.tsx";
+import { Metrics } from "./views/metrics.tsx";
 import { Monitor } from "./views/monitor.tsx";
 
 export type T = ReturnType<typeof translator<typeof en>>;
@@ -22,7 +24,9 @@ export interface Toast {
   conversation_id?: string;
 }
 
-type Section = InboxView | "monitor" | "admin";
+type Section = InboxView | "monitor" | "metrics" | "audit" | "admin";
+/** Sections that take the whole width: no conversation list or conversation beside them. */
+const wide = (s: Section) => s === "admin" || s === "metrics" || s === "audit";
 
 export function App() {
   const [locale, setLocale] = useState<Locale>(() => pickLocale(localStorage.getItem("switchboard:locale")));
@@ -190,7 +194,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
     ["mine", t("mine"), unread],
     ["queued", t("queued")],
     ["all", t("all")],
-    ...(staff ? ([["monitor", t("monitor")]] as [Section, string][]) : []),
+    ...(staff ? ([["monitor", t("monitor")], ["metrics", t("metrics")], ["audit", t("audit")]] as [Section, string][]) : []),
     ...(session.user.role === "admin" ? ([["admin", t("admin")]] as [Section, string][]) : []),
   ];
 
@@ -206,7 +210,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
               data-section={id}
               onClick={() => {
                 setSection(id);
-                if (id === "admin") setSelected(null);
+                if (wide(id)) setSelected(null);
               }}
             >
               {label}
@@ -256,8 +260,12 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
         </div>
       </header>
       {!connected && online && <div class="banner">{t("connection_lost")}</div>}
-      <main class={`body ${section === "admin" ? "wide" : ""}`}>
-        {section === "admin" ? (
+      <main class={`body ${wide(section) ? "wide" : ""}`}>
+        {section === "audit" ? (
+          <Audit directory={directory} admin={session.user.role === "admin"} />
+        ) : section === "metrics" ? (
+          <Metrics directory={directory} />
+        ) : section === "admin" ? (
           <Admin
             directory={directory}
             reloadDirectory={() => void api<Directory>("/api/directory").then(setDirectory)}
@@ -280,7 +288,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
               />
             )}
             {current ? (
-              <ConversationView key={current.id} store={current} directory={directory} canned={canned} staff={staff} mine={mine.includes(current.id)} />
+              <ConversationView key={current.id} store={current} directory={directory} canned={canned} staff={staff} mine={mine.includes(current.id)} onOpen={setSelected} />
             ) : (
               <div class="empty">{t("pick_conversation")}</div>
             )}
@@ -294,7 +302,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
             {x.conversation_id && (
               <button
                 onClick={() => {
-                  if (section === "admin") setSection(staff && !mine.includes(x.conversation_id!) ? "monitor" : "mine");
+                  if (wide(section)) setSection(staff && !mine.includes(x.conversation_id!) ? "monitor" : "mine");
                   setSelected(x.conversation_id!);
                   setToasts((ts) => ts.filter((y) => y.id !== x.id));
                 }}

@@ -3,6 +3,7 @@
 // subscribe and re-render on change; the "mine" inbox keeps one open per assigned conversation.
 import { ConversationLink, type LinkStatus } from "../shared/conversation-link.ts";
 import type { Actor, Content, ConversationEvent, ConversationSnapshot, ConversationState, Participant } from "../shared/wire.ts";
+import { preview } from "../shared/content.tsx";
 import { api, socketUrl } from "./api.ts";
 
 export interface PendingMessage {
@@ -72,7 +73,7 @@ export class ConversationStore {
       error: (err) => {
         const m = err.client_msg_id && this.pending.get(err.client_msg_id);
         if (m) m.failed = err.message;
-        this.lastError = err.message;
+        this.lastError = { code: err.code, message: err.message };
         this.emit();
       },
       delivery: (d) => {
@@ -100,7 +101,8 @@ export class ConversationStore {
     void this.refreshSnapshot();
   }
 
-  lastError: string | null = null;
+  /** The last `error` frame: `reply_window_closed` gets its own notice in the composer. */
+  lastError: { code: string; message: string } | null = null;
 
   subscribe(f: () => void): () => void {
     this.listeners.add(f);
@@ -136,7 +138,7 @@ export class ConversationStore {
   lastMessage(): string | null {
     const messages = this.ordered().filter((e) => e.type === "message");
     const last = messages[messages.length - 1];
-    return last?.type === "message" ? (last.content.kind === "text" ? last.content.text : `[${last.content.kind}]`) : null;
+    return last?.type === "message" ? preview(last.content) : null;
   }
 
   /** The visitor's watermarks decide our messages' marks. */
@@ -154,7 +156,13 @@ export class ConversationStore {
   }
 
   send(text: string, internal: boolean): void {
-    const m = this.link.send({ kind: "text", text }, internal ? "internal" : "public");
+    this.sendContent({ kind: "text", text }, internal);
+  }
+
+  /** Text, or an uploaded attachment's `content`. */
+  sendContent(content: Content, internal: boolean): void {
+    this.lastError = null;
+    const m = this.link.send(content, internal ? "internal" : "public");
     const pending: PendingMessage = { ...m };
     this.sent.set(m.client_msg_id, pending);
     this.pending.set(m.client_msg_id, pending);

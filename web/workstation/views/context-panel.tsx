@@ -1,9 +1,10 @@
 import type { Directory } from "../../shared/wire.ts";
 import { useT } from "../app.tsx";
+import { Lookups, PreviousConversations, TicketsSection } from "./context-extras.tsx";
 import type { ConversationStore } from "../conversation-store.ts";
 
 /** Where the visitor came from and where the conversation stands with routing, from its snapshot. */
-export function ContextPanel({ store, directory }: { store: ConversationStore; directory: Directory | null }) {
+export function ContextPanel({ store, directory, onOpen }: { store: ConversationStore; directory: Directory | null; onOpen(id: string): void }) {
   const t = useT();
   const snap = store.snapshot;
   if (!snap) return <aside class="context" />;
@@ -97,6 +98,9 @@ export function ContextPanel({ store, directory }: { store: ConversationStore; d
           </ol>
         </>
       )}
+      <TicketsSection conversationId={store.id} contactId={snap.contact.id} directory={directory} />
+      <Lookups contactId={snap.contact.id} />
+      <PreviousConversations contactId={snap.contact.id} current={store.id} onOpen={onOpen} />
     </aside>
   );
 }

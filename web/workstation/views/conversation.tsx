@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CannedReply, Content, ConversationEvent, Directory, TransferTarget } from "../../shared/wire.ts";
-import { api, ApiError } from "../api.ts";
+import { ContentView, keepAtEnd } from "../../shared/content.tsx";
+import { api, ApiError, loadSession } from "../api.ts";
+import { Attach } from "./attach.tsx";
 import { useT, type T } from "../app.tsx";
 import type { ConversationStore } from "../conversation-store.ts";
 import { ContextPanel } from "./context-panel.tsx";
@@ -13,9 +15,11 @@ interface Props {
   /** Supervisors and admins: watching a conversation they do not serve is monitoring (whisper, barge in). */
   staff: boolean;
   mine: boolean;
+  /** Opens another conversation (a previous one of this contact). */
+  onOpen(id: string): void;
 }
 
-export function ConversationView({ store, directory, canned, staff, mine }: Props) {
+export function ConversationView({ store, directory, canned, staff, mine, onOpen }: Props) {
   const t = useT();
   const [draft, setDraft] = useState("");
   const [internal, setInternal] = useState(false);
@@ -82,19 +86,23 @@ export function ConversationView({ store, directory, canned, staff, mine }: Prop
         {store.status !== "online" && <div class="banner">{t("connection_lost")}</div>}
         {watching && !ended && <div class="banner info">{t("barge_in")}</div>}
         {notice && (
-          <div class="banner info" onClick={() => setNotice(null)}>
+          <div class="banner info" data-testid="notice" onClick={() => setNotice(null)}>
             {notice}
           </div>
         )}
-        {store.lastError && <div class="banner error">{store.lastError}</div>}
-        <div class="log" ref={log} data-testid="transcript">
+        {store.lastError && (
+          <div class="banner error" data-testid="conversation-error">
+            {store.lastError.code === "reply_window_closed" ? t("reply_window_closed") : store.lastError.message}
+          </div>
+        )}
+        <div class="log" ref={log} data-testid="transcript" onLoadCapture={keepAtEnd}>
           {events.map((e) => (
             <EventLine key={e.seq} e={e} me={store.me?.id} progress={progress} t={t} name={name} />
           ))}
           {pending.map((m) => (
             <div key={m.client_msg_id} class={`msg mine ${m.visibility === "internal" ? "internal" : ""}`}>
               <div class="bubble">
-                <span class="text">{renderContent(m.content)}</span>
+                <Body c={m.content} />
               </div>
               <div class={`mark ${m.failed ? "failed" : ""}`}>{m.failed ? t("failed", { reason: m.failed }) : t("pending")}</div>
             </div>
@@ -144,6 +152,7 @@ export function ConversationView({ store, directory, canned, staff, mine }: Prop
                   ))}
                 </select>
               )}
+              <Attach store={store} internal={internal} onError={setNotice} />
               <label class="grow">
                 <input type="checkbox" data-testid="internal" checked={internal} onChange={(e) => setInternal((e.target as HTMLInputElement).checked)} />{" "}
                 {t("internal_note")}
@@ -155,13 +164,13 @@ export function ConversationView({ store, directory, canned, staff, mine }: Prop
           </form>
         )}
       </section>
-      <ContextPanel store={store} directory={directory} />
+      <ContextPanel store={store} directory={directory} onOpen={onOpen} />
       {transferOpen && <TransferDialog store={store} directory={directory} onClose={() => setTransferOpen(false)} />}
     </>
   );
 }
 
-function EventLine({
+export function EventLine({
   e,
   me,
   progress,
@@ -184,7 +193,7 @@ function EventLine({
           {!mine && <div class="sender">{e.sender.name ?? (fromVisitor ? t("visitor") : name(e.sender.id))}</div>}
           <div class="bubble">
             {internal && <span class="tag">{t("internal")}</span>}
-            <span class="text">{renderContent(e.content)}</span>
+            <Body c={e.content} />
           </div>
           <div class="mark">
             {new Date(e.at).toLocaleTimeString()}
@@ -223,25 +232,10 @@ function Note({ text, internal }: { text: string; internal?: boolean }) {
   return <div class={`note ${internal ? "internal" : ""}`}>{text}</div>;
 }
 
-export function renderContent(c: Content) {
-  switch (c.kind) {
-    case "text":
-      return c.text;
-    case "image":
-      return <img src={c.url} alt={c.caption ?? c.name ?? ""} />;
-    case "file":
-      return (
-        <a href={c.url} target="_blank" rel="noopener noreferrer">
-          {c.name}
-        </a>
-      );
-    case "card":
-      return (
-        <span>
-          <strong>{c.title}</strong> {c.text}
-        </span>
-      );
-  }
+/** A message's content, attachments fetched with the signed-in user's token. */
+function Body({ c }: { c: Content }) {
+  const t = useT();
+  return <ContentView c={c} token={loadSession()?.token} labels={{ open_image: t("open_image"), download: t("download") }} />;
 }
 
 function TransferDialog({ store, directory, onClose }: { store: ConversationStore; directory: Directory | null; onClose(): void }) {

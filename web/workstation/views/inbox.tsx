@@ -103,13 +103,17 @@ function QueuedList({ directory, selected, onSelect, onList }: Props) {
   );
 }
 
-function AllList({ selected, onSelect, onList }: Props) {
+const CHANNELS = ["web", "h5", "app", "wechat", "form", "email", "api"];
+
+function AllList({ selected, onSelect, onList, directory }: Props) {
   const t = useT();
   const [state, setState] = useState<ConversationState | "">("");
+  const [channel, setChannel] = useState("");
+  const [group, setGroup] = useState("");
   const [rows, setRows] = useState<ConversationRow[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const load = async (from: string | null) => {
-    const q = new URLSearchParams({ limit: "50", ...(state ? { state } : {}), ...(from ? { cursor: from } : {}) });
+    const q = new URLSearchParams({ limit: "50", ...(state ? { state } : {}), ...(channel ? { channel } : {}), ...(group ? { group_id: group } : {}), ...(from ? { cursor: from } : {}) });
     const page = await api<ConversationPage>(`/api/conversations?${q}`);
     setRows((r) => (from ? [...r, ...page.items] : page.items));
     setCursor(page.next_cursor);
@@ -118,7 +122,7 @@ function AllList({ selected, onSelect, onList }: Props) {
     void load(null).catch(() => {});
     const timer = setInterval(() => void load(null).catch(() => {}), 15_000);
     return () => clearInterval(timer);
-  }, [state]);
+  }, [state, channel, group]);
   onList(rows.map((r) => r.id));
   return (
     <aside class="list" data-testid="inbox-all">
@@ -128,6 +132,20 @@ function AllList({ selected, onSelect, onList }: Props) {
           {STATES.map((s) => (
             <option key={s} value={s}>
               {t(`state_${s}`)}
+            </option>
+          ))}
+        </select>
+        <select name="channel" value={channel} aria-label={t("channel")} onChange={(e) => setChannel((e.target as HTMLSelectElement).value)}>
+          <option value="">{t("any_channel")}</option>
+          {CHANNELS.map((c) => (
+            <option key={c}>{c}</option>
+          ))}
+        </select>
+        <select name="group" value={group} aria-label={t("group")} onChange={(e) => setGroup((e.target as HTMLSelectElement).value)}>
+          <option value="">{t("any_group")}</option>
+          {(directory?.groups ?? []).map((g) => (
+            <option key={g.id} value={g.id}>
+              {g.name}
             </option>
           ))}
         </select>
