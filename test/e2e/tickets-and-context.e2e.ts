@@ -106,6 +106,8 @@ describe("tickets and the contact's history in the workstation's context panel",
     // It is a real ticket linked to the conversation.
     const { items } = await adminApi(`/api/tickets?conversation_id=${secondConversation}`, "GET");
     expect(items.map((k: { summary: string; priority: string }) => [k.summary, k.priority])).toEqual([["Replace torn tent from order 1001", "high"]]);
+    // The link is an event in the conversation itself: the agent's transcript shows it live.
+    await expect.poll(() => agent.locator("[data-testid=transcript] .note.internal").allInnerTexts()).toContain("Alex Agent opened a ticket: Replace torn tent from order 1001 (High)");
   });
 
   it("shows what the company's systems know about the contact, and a system that does not answer as unavailable", async () => {

@@ -223,6 +223,10 @@ export function EventLine({
       return <Note internal text={t("rerouted", { reason: e.reason })} />;
     case "assist_requested":
       return <Note internal text={t("assist_requested", { name: e.by.name ?? e.by.id, note: e.note ? `: ${e.note}` : "" })} />;
+    case "ticket_linked":
+      return <Note internal text={t("ticket_linked", { name: e.by.name ?? name(e.by.id), summary: e.summary, priority: t(`prio_${e.priority}`) })} />;
+    case "rated":
+      return <Note text={t("rated", { score: e.score, comment: e.comment ? ` · “${e.comment}”` : "" })} />;
     default:
       return null;
   }
