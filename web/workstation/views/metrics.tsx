@@ -34,7 +34,9 @@ function buckets(from: string, to: string, bucket: "day" | "hour"): string[] {
   return out;
 }
 
-const seconds = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 60_000).toFixed(1)} min`);
+/** Durations as an agent reads them; under ten seconds with a decimal, so sub-second steps stay apart. */
+const seconds = (ms: number) =>
+  ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 60_000).toFixed(1)} min`;
 const percent = (r: number) => `${Math.round(r * 100)} %`;
 
 export function Metrics({ directory }: { directory: Directory | null }) {
