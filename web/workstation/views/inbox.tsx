@@ -150,7 +150,22 @@ function AllList({ selected, onSelect, onList, directory }: Props) {
           ))}
         </select>
       </div>
-      {rows.length === 0 && <p class="muted pad">{t("no_conversations")}</p>}
+      <SummaryRows rows={rows} selected={selected} onSelect={onSelect} />
+      {cursor && (
+        <button class="more" onClick={() => void load(cursor)}>
+          {t("load_more")}
+        </button>
+      )}
+    </aside>
+  );
+}
+
+/** Conversations from the list API, one row each (no unread count: the list does not know it). */
+export function SummaryRows({ rows, selected, onSelect }: { rows: ConversationRow[]; selected: string | null; onSelect(id: string): void }) {
+  const t = useT();
+  if (rows.length === 0) return <p class="muted pad">{t("no_conversations")}</p>;
+  return (
+    <>
       {rows.map((row) => (
         <Row
           key={row.id}
@@ -164,12 +179,7 @@ function AllList({ selected, onSelect, onList, directory }: Props) {
           onSelect={onSelect}
         />
       ))}
-      {cursor && (
-        <button class="more" onClick={() => void load(cursor)}>
-          {t("load_more")}
-        </button>
-      )}
-    </aside>
+    </>
   );
 }
 

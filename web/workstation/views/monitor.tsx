@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ConversationPage, ConversationRow, Directory, Presence } from "../../shared/wire.ts";
 import { api } from "../api.ts";
 import { useT } from "../app.tsx";
-import { Row, visitorLabel } from "./inbox.tsx";
+import { SummaryRows } from "./inbox.tsx";
 
 interface GroupStats {
   id: string;
@@ -81,20 +81,7 @@ export function Monitor({
         ))}
       </div>
       <h3 class="group-head">{t("live_conversations")}</h3>
-      {rows.length === 0 && <p class="muted pad">{t("no_conversations")}</p>}
-      {rows.map((row) => (
-        <Row
-          key={row.id}
-          id={row.id}
-          title={visitorLabel(t("visitor"), null, row.contact_id, row.channel)}
-          preview={row.last_message_preview ?? ""}
-          state={row.state}
-          unread={0}
-          at={row.last_message_at ?? row.updated_at}
-          selected={selected === row.id}
-          onSelect={onSelect}
-        />
-      ))}
+      <SummaryRows rows={rows} selected={selected} onSelect={onSelect} />
     </aside>
   );
 }
