@@ -15,6 +15,7 @@ export const ApiScope = z.enum([
   "routing:read",
   "routing:write",
   "webhooks:manage",
+  "metrics:read",
 ]);
 export type ApiScope = z.infer<typeof ApiScope>;
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, json } from "../support/api.ts";
+import { createApiKey, v1 } from "../support/api-keys.ts";
 import { deliver } from "../support/archive.ts";
 import { createTeam, type Team, userId } from "../support/fixture.ts";
 import { assignment, atOffset, MIN, metrics, routedTo, S, scriptedConversation, text } from "../support/metrics.ts";
@@ -72,6 +73,16 @@ describe("who may read metrics", () => {
     expect((await metrics(team.admin, { from: "2026-10-15", to: "2026-10-14" }, 400)).error.code).toBe("invalid_request");
     expect((await metrics(team.admin, { from: "14/10/2026", to: "2026-10-14" }, 400)).error.code).toBe("invalid_request");
     expect((await metrics(team.admin, { ...DAY, bucket: "week" }, 400)).error.code).toBe("invalid_request");
+  });
+
+  it("gives an API key with metrics:read the whole workspace's figures, the same as an admin's, and a key without it 403", async () => {
+    const query = new URLSearchParams({ ...DAY, by: "group" });
+    const reader = await createApiKey(team, ["metrics:read"]);
+    const viaKey = await json(await v1(`/metrics?${query}`, reader.secret), 200);
+    expect(viaKey).toEqual(await metrics(team.admin, { ...DAY, by: "group" }));
+    expect(viaKey.totals.started).toBe(2);
+    const other = await createApiKey(team, ["conversations:read"]);
+    expect((await json(await v1(`/metrics?${query}`, other.secret), 403)).error.code).toBe("forbidden");
   });
 
   it("lets only admins run the rebuild", async () => {

@@ -269,6 +269,9 @@ const CASES: Record<string, Case> = {
   "PATCH /v1/contacts/:id": { probes: () => [send("key", "PATCH", `/v1/contacts/${b.contact}`, { name: "renamed by A" })] },
   "GET /v1/skill-groups": { probes: () => [get("key", "/v1/skill-groups", OK)] },
   "GET /v1/agents": { probes: () => [get("key", "/v1/agents", OK)] },
+  "GET /v1/metrics": {
+    probes: () => [get("key", "/v1/metrics?from=2026-11-01&to=2026-11-30", OK), get("key", `/v1/metrics?from=2026-11-01&to=2026-11-30&by=group&group_id=${b.group}`, OK)],
+  },
   "GET /v1/routing/rules": { probes: () => [get("key", "/v1/routing/rules", [200, 404])] },
   "POST /v1/routing/rules": { probes: () => [send("key", "POST", "/v1/routing/rules", { rule_set: { rules: [], fallback: [{ type: "enqueue", group: b.group }] } }, [400])] },
   "GET /v1/tickets": { probes: () => [get("key", "/v1/tickets", OK), get("key", `/v1/tickets?contact_id=${b.contact}`, [200, 400])] },

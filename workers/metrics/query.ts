@@ -17,10 +17,11 @@ async function supervisedGroups(db: Database, workspaceId: string, userId: strin
  * the rows of their own skill groups (so conversations in no group, or in another group, are
  * not theirs to see).
  */
-export async function metricsReport(db: Database, workspaceId: string, user: SessionUser, query: MetricsQuery) {
+/** `viewer`: a supervisor sees only their groups' figures; admins and API keys the whole workspace. */
+export async function metricsReport(db: Database, workspaceId: string, viewer: Pick<SessionUser, "id" | "role">, query: MetricsQuery) {
   let groups: string[] | undefined;
-  if (user.role === "supervisor") {
-    groups = await supervisedGroups(db, workspaceId, user.id);
+  if (viewer.role === "supervisor") {
+    groups = await supervisedGroups(db, workspaceId, viewer.id);
     if (query.group_id && !groups.includes(query.group_id)) throw new SwitchboardError("forbidden", "supervisors see only the skill groups they belong to");
   }
   const r = schema.metricRollups;

@@ -8,6 +8,7 @@ import { referencePage } from "./reference-page.ts";
 import { contactsV1 } from "./routes/contacts.ts";
 import { conversationsV1 } from "./routes/conversations.ts";
 import { directoryV1 } from "./routes/directory.ts";
+import { metricsV1 } from "./routes/metrics.ts";
 import { ticketsV1 } from "./routes/tickets.ts";
 import { webhooksV1 } from "./routes/webhooks.ts";
 
@@ -28,7 +29,7 @@ const DOCUMENT = {
 /** The documented routes only; the document and reference page are mounted around them. */
 export const v1Routes = v1Router();
 v1Routes.use("*", bodyLimit({ maxSize: LIMITS.maxFrameBytes, onError: tooLarge }), authenticateKey);
-v1Routes.route("/", conversationsV1).route("/", contactsV1).route("/", directoryV1).route("/", ticketsV1).route("/", webhooksV1);
+v1Routes.route("/", conversationsV1).route("/", contactsV1).route("/", directoryV1).route("/", ticketsV1).route("/", webhooksV1).route("/", metricsV1);
 v1Routes.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
   type: "http",
   scheme: "bearer",
