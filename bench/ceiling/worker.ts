@@ -4,6 +4,7 @@
 // frame to the sender, with Switchboard's field names and similar sizes — but no validation, no
 // storage, no dedup, no alarm. Sockets use the hibernation API (acceptWebSocket) like Switchboard.
 import { DurableObject } from "cloudflare:workers";
+import { messageId } from "../shared/message-id.ts";
 
 interface Env {
   RELAY: DurableObjectNamespace<RelayDO>;
@@ -12,21 +13,6 @@ interface Env {
 interface Actor {
   role: string;
   id: string;
-}
-
-const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
-
-/** Same format and cost as Switchboard's newId("message"). */
-function messageId(now: number): string {
-  let time = "";
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  let random = "";
-  for (const b of crypto.getRandomValues(new Uint8Array(16))) random += ALPHABET[b % 32];
-  return `msg_${time}${random}`;
 }
 
 export class RelayDO extends DurableObject<Env> {

@@ -4,6 +4,7 @@
 // ceiling's frames (welcome, synced, event, ack with seq) so one client drives every target.
 // No validation, no dedup by client_msg_id, no archive: that is what Switchboard adds.
 import { type Connection, type ConnectionContext, routePartykitRequest, Server } from "partyserver";
+import { messageId } from "../../shared/message-id.ts";
 
 interface Env {
   ChatRoom: DurableObjectNamespace<ChatRoom>;
@@ -12,21 +13,6 @@ interface Env {
 interface Actor {
   role: string;
   id: string;
-}
-
-const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
-
-/** The ceiling's message ID: same format and cost as Switchboard's newId("message"). */
-function messageId(now: number): string {
-  let time = "";
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  let random = "";
-  for (const b of crypto.getRandomValues(new Uint8Array(16))) random += ALPHABET[b % 32];
-  return `msg_${time}${random}`;
 }
 
 export class ChatRoom extends Server<Env> {

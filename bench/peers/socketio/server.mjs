@@ -5,27 +5,12 @@
 // storage, no dedup, no archive. One process, like one Durable Object per room on one thread.
 //
 //   node bench/peers/socketio/server.mjs --port N   (prints "listening N" once ready)
-import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import { Server } from "socket.io";
+import { messageId } from "../../shared/message-id.ts";
 
 const { values: args } = parseArgs({ options: { port: { type: "string", default: "0" }, host: { type: "string", default: "127.0.0.1" } } });
-
-const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
-
-/** The ceiling's message ID: same format and cost as Switchboard's newId("message"). */
-function messageId(now) {
-  let time = "";
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  let random = "";
-  for (const b of randomBytes(16)) random += ALPHABET[b % 32];
-  return `msg_${time}${random}`;
-}
 
 /** room → { seq, log } */
 const rooms = new Map();
