@@ -79,19 +79,7 @@ export async function syntheticConversation(workspaceId: string, messages: numbe
       content: { kind: "text", text: `message ${i}` },
     });
   }
-  const hashes = await chainHashes(GENESIS_HASH, events);
-  /** The batch the object would hand over for seqs from..to. */
-  const batch = (from: number, to: number): ArchiveBatch => ({
-    kind: "conversation_events",
-    workspace_id: workspaceId,
-    conversation_id: conversationId,
-    from_seq: from,
-    to_seq: to,
-    events: events.slice(from - 1, to),
-    prev_hash: from === 1 ? GENESIS_HASH : hashes[from - 2]!,
-    hashes: hashes.slice(from - 1, to),
-    snapshot: { state: "queued", head_seq: events.length, created_at: createdAt },
-  });
+  const { hashes, batch } = await handOver(workspaceId, conversationId, createdAt, events);
   return { conversationId, contactId, createdAt, events, hashes, batch };
 }
 
@@ -166,4 +154,24 @@ export async function deliver(bodies: unknown[], attempts = 1): Promise<{ acked:
   await consumeArchiveBatches(batch, env);
   const result = await getQueueResult(batch, ctx);
   return { acked: result.explicitAcks.length, retried: result.retryMessages.length };
+}
+
+/**
+ * What a conversation object hands the archive queue for `events` (seq 1…n), hash-chained from the
+ * genesis hash: `batch(from, to)` is the batch for seqs from..to, as the outbox would send it.
+ */
+export async function handOver(workspaceId: string, conversationId: string, createdAt: number, events: ConversationEvent[]) {
+  const hashes = await chainHashes(GENESIS_HASH, events);
+  const batch = (from: number, to: number): ArchiveBatch => ({
+    kind: "conversation_events",
+    workspace_id: workspaceId,
+    conversation_id: conversationId,
+    from_seq: from,
+    to_seq: to,
+    events: events.slice(from - 1, to),
+    prev_hash: from === 1 ? GENESIS_HASH : hashes[from - 2]!,
+    hashes: hashes.slice(from - 1, to),
+    snapshot: { state: "queued", head_seq: events.length, created_at: createdAt },
+  });
+  return { hashes, batch };
 }

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { chainHashes, GENESIS_HASH } from "../../src/archive/index.ts";
-import { type ArchiveBatch, type ConversationEvent, newId } from "../../src/model/index.ts";
+import { type ConversationEvent, newId } from "../../src/model/index.ts";
 import { database, schema } from "../../workers/db.ts";
 import { call, json } from "./api.ts";
+import { handOver } from "./archive.ts";
 
 export const S = 1000;
 export const MIN = 60 * S;
@@ -34,18 +34,7 @@ export async function scriptedConversation(workspaceId: string, t0: number, step
       return event;
     }),
   ].map((e, i) => ({ ...e, seq: i + 1 }) as ConversationEvent);
-  const hashes = await chainHashes(GENESIS_HASH, events);
-  const batch = (from: number, to: number): ArchiveBatch => ({
-    kind: "conversation_events",
-    workspace_id: workspaceId,
-    conversation_id: conversationId,
-    from_seq: from,
-    to_seq: to,
-    events: events.slice(from - 1, to),
-    prev_hash: from === 1 ? GENESIS_HASH : hashes[from - 2]!,
-    hashes: hashes.slice(from - 1, to),
-    snapshot: { state: "queued", head_seq: to, created_at: t0 },
-  });
+  const { batch } = await handOver(workspaceId, conversationId, t0, events);
   return { conversationId, events, batch };
 }
 
