@@ -16,6 +16,7 @@ import { Fleet } from "./lib/fleet.mjs";
 import { pool } from "./lib/pool.mjs";
 import { describeMachine, foreignLoadMeter, machineLine } from "./lib/machine.mjs";
 import { kneeChart } from "./lib/chart.mjs";
+import { inclusiveTimes, startProfile, summarizeProfile } from "./lib/profiler.mjs";
 import { intOption } from "./lib/options.mjs";
 import { openPartyserverConversation, openSocketioConversation, startPartyserver, startSocketio } from "./lib/peers.mjs";
 import { ArchiveWatcher, reconcileSwitchboard } from "./lib/reconcile.mjs";
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
     "max-minutes": { type: "string", default: "30" },
     "no-write": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
+    profile: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -72,7 +74,8 @@ if (args.help) {
   --consumer-fail S     share of archive batches the consumer fails in the fault run (0.3)
   --max-minutes N       hard limit for the whole run (30)
   --no-write            print only; leave docs/ and bench/results/ alone
-  --verbose             echo the servers' output`);
+  --verbose             echo the servers' output
+  --profile FILE        CPU-profile Switchboard's worker over the many-conversations steps; writes FILE.cpuprofile and FILE.json`);
   process.exit(0);
 }
 const int = (name, min, max) => intOption(args, name, min, max);
@@ -108,6 +111,8 @@ const hardStop = setTimeout(async () => {
 }, opts.maxMinutes * 60_000);
 
 const sumCpu = (cpu) => Object.values(cpu).reduce((a, b) => a + b, 0);
+/** CPU per server process since `before` (a `target.cpuMs()` reading). */
+const cpuSince = (target, before) => Object.fromEntries(Object.entries(target.cpuMs()).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 const clientCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -203,6 +208,8 @@ async function manyConversations(kind, target, runId, log) {
     const warm = await fleet.step({ name: "warm", rate: 250, seconds: opts.conversations / 250, drainMs: 60_000 });
     log(`many: warm-up, one message per conversation: p99 ${warm.latency_ms.p99?.toFixed(1)} ms, max ${warm.latency_ms.max?.toFixed(1)} ms${warm.complete ? "" : " INCOMPLETE"}`);
     await sleep(500);
+    const profiler = args.profile && kind === "switchboard" ? await startProfile(target.inspectorPort) : null;
+    const cpuBefore = target.cpuMs();
     for (const rate of opts.rates) {
       const step = await measured(target, () => fleet.step({ name: `r${rate}`, rate, seconds: opts.stepSeconds, drainMs: 15_000 }));
       step.client_bound = step.client_cores >= 0.85 || step.achieved_rate < rate * 0.9;
@@ -215,6 +222,7 @@ async function manyConversations(kind, target, runId, log) {
       if (!step.complete || !(l.p99 <= KNEE_P99_MS)) break;
       await sleep(500);
     }
+    if (profiler) saveProfile(await profiler.stop(), cpuSince(target, cpuBefore), steps, log);
     const pending = await fleet.settle(30_000);
     let archive = null;
     let reconcile = null;
@@ -265,6 +273,27 @@ async function runTarget(kind, runId) {
       process.exitCode = 1;
     }
   }
+}
+
+/**
+ * The many-conversations profile next to the whole workerd process's CPU: the worker's isolate is
+ * one part of it; the rest is the runtime's own simulators (Queues, R2, D1) and the sockets.
+ */
+function saveProfile(profile, processCpuMs, steps, log) {
+  const total = sumCpu(processCpuMs);
+  const base = args.profile.replace(/\.(cpuprofile|json)$/, "");
+  const messages = steps.reduce((n, s) => n + (s.acked ?? 0), 0);
+  const summary = {
+    messages,
+    process_cpu_ms: Math.round(total),
+    cpu_ms_by_process: Object.fromEntries(Object.entries(processCpuMs).map(([k, v]) => [k, Math.round(v)])),
+    ...summarizeProfile(profile, 60),
+    inclusive_ms: inclusiveTimes(profile, ["webSocketMessage", "alarm", "flushOutbox", "queue", "confirmArchived", "fetch", "handleFrame", "send", "append", "broadcast"]),
+  };
+  writeFileSync(`${base}.cpuprofile`, JSON.stringify(profile));
+  writeFileSync(`${base}.json`, `${JSON.stringify(summary, null, 2)}\n`);
+  log(`profile: ${messages} messages; server processes ${summary.process_cpu_ms} ms CPU ${JSON.stringify(summary.cpu_ms_by_process)}, the worker's isolate ${summary.busy_ms} ms busy → ${base}.json`);
+  for (const f of summary.functions.slice(0, 20)) log(`  ${String(f.self_ms).padStart(8)} ms ${String(f.share_of_busy).padStart(5)}%  ${f.name}`);
 }
 
 /** bench/routing.mjs as a subprocess (its owner keeps changing it); its JSON is read back afterwards. */
