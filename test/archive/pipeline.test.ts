@@ -1,11 +1,11 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { allEvents, call, conversationObject, json, postMessage, range, waitUntil } from "../support/api.ts";
 import { archivedObjects, deliver, indexRow, seqsOf, syntheticConversation, waitForArchive } from "../support/archive.ts";
 import { createTeam, newVisitor, type Team } from "../support/fixture.ts";
 import { ARCHIVE_LISTENERS } from "../../workers/archive/consumer.ts";
-import { flushOutbox } from "../../workers/conversation/archive-outbox.ts";
+import { ARCHIVE_BACKSTOP_MS, flushOutbox } from "../../workers/conversation/archive-outbox.ts";
 import type { ConversationDO } from "../../workers/conversation/conversation-do.ts";
 
 let team: Team;
@@ -30,6 +30,37 @@ describe("the archive pipeline", () => {
     expect(objects.flatMap((o) => o.lines.map((l) => l.event))).toEqual(await allEvents(conv, team.admin));
     expect(row).toMatchObject({ archivedSeq: status.head_seq, archiveHeadHash: objects.at(-1)!.lines.at(-1)!.hash });
   });
+
+  it("archives what an object accepted just before it was evicted, through its alarm, once", async () => {
+    const visitor = await newVisitor(team);
+    const conv = visitor.conversation_id;
+    await waitForArchive(team.workspaceId, conv);
+    const stub = conversationObject(team.workspaceId, conv);
+    // Evicted before its in-memory hand-over timer runs: only the durable alarm is left to do it.
+    await runInDurableObject(stub, async (instance: ConversationDO) => {
+      const ack = await instance.postMessage(
+        { workspace_id: team.workspaceId, actor: { role: "visitor", id: visitor.contact_id } },
+        { client_msg_id: "before-eviction", visibility: "public", content: { kind: "text", text: "just in time" } },
+      );
+      if (!ack.ok) throw new Error(JSON.stringify(ack));
+      // An eviction takes the instance's timers with it; stop this one so the test does not depend on how.
+      const self = instance as any;
+      clearTimeout(self.archiveTimer.timer);
+      self.archiveTimer = null;
+    });
+    await evictDurableObject(stub);
+    const status = await waitUntil(
+      "the backstop alarm to archive the message",
+      async () => {
+        const s = await stub.archiveStatus();
+        return s && s.confirmed_seq === s.head_seq ? s : undefined;
+      },
+      { timeoutMs: ARCHIVE_BACKSTOP_MS + 10_000 },
+    );
+    const row = await indexRow(conv);
+    expect(seqsOf(await archivedObjects(team.workspaceId, conv, row!.createdAt))).toEqual(range(1, status.head_seq));
+    expect(row).toMatchObject({ archivedSeq: status.head_seq, lastMessagePreview: "just in time" });
+  }, ARCHIVE_BACKSTOP_MS + 20_000);
 
   it("names each segment by its first seq under workspace, start date and conversation, with its range in the metadata", async () => {
     const c = await syntheticConversation(team.workspaceId, 4);
@@ -133,13 +164,16 @@ describe("conversations archived before the hash chain", () => {
     const visitor = await newVisitor(team);
     const conv = visitor.conversation_id;
     await json(await postMessage(conv, visitor.token, "old", "from before the upgrade"), 201);
-    await waitForArchive(team.workspaceId, conv);
+    const status0 = await waitForArchive(team.workspaceId, conv);
     const row = await indexRow(conv);
-    // The state an object from before the chain is in: watermarks at its head, no chain, nothing in R2.
+    // The state an object from before the chain is in after a deploy: watermarks at its head, no
+    // chain, nothing in R2, and a new instance reading that from storage.
     const stub = conversationObject(team.workspaceId, conv);
     await runInDurableObject(stub, async (_instance, state) => {
+      state.storage.sql.exec("UPDATE conversation SET archive_handed_seq = ?, archive_confirmed_seq = ?", status0.head_seq, status0.head_seq);
       state.storage.sql.exec("DELETE FROM archive_chain");
     });
+    await evictDurableObject(stub);
     for (const o of await archivedObjects(team.workspaceId, conv, row!.createdAt)) await env.ARCHIVE.delete(o.key);
     await env.DB.prepare("UPDATE conversations SET archived_seq = 0, archive_head_hash = NULL WHERE id = ?").bind(conv).run();
 

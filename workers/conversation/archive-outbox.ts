@@ -8,6 +8,11 @@ import type { ConversationStore } from "./store.ts";
  * segments (target ≤ 1 object per 50 events): see docs/archive.md and bench:archive.
  */
 export const FLUSH_DELAY_MS = 1000;
+/**
+ * The object hands over from an in-memory timer; its alarm is set this much later as the durable
+ * backstop for an object evicted before its timer ran (lag is then at most this much longer).
+ */
+export const ARCHIVE_BACKSTOP_MS = 10_000;
 /** This many unsent events flush at once: a busy conversation does not wait for the timer. */
 export const FLUSH_EVENTS = 50;
 /** A hand-over not confirmed by the consumer within this time is sent again. */

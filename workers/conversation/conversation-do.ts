@@ -35,7 +35,7 @@ import { route, type RoutingOutcome } from "../routing/router.ts";
 import type { QueueStatus as GroupQueueStatus } from "../skill-group/skill-group-do.ts";
 import { agentStub, groupStub } from "../stubs.ts";
 import { evictIfEnabled } from "../faults/inject.ts";
-import { flushAfterAppend, flushOutbox } from "./archive-outbox.ts";
+import { ARCHIVE_BACKSTOP_MS, flushAfterAppend, flushOutbox, type SendBatch } from "./archive-outbox.ts";
 import type { ChannelBinding } from "../../src/channels/index.ts";
 import { deliverOutbound } from "../channels/outbound.ts";
 import { ChannelOutbox, type ChannelStatus } from "./channel-outbox.ts";
@@ -115,6 +115,10 @@ export class ConversationDO extends DurableObject<Env> {
   private readonly pendingById = new Map<string, PendingMessage>();
   private flushScheduled = false;
   private lastFlushAt = 0;
+  /** The in-memory timer of the next archive hand-over; the alarm is its durable backstop. */
+  private archiveTimer: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
+  /** The hand-over in progress: one at a time, so no batch leaves twice or out of order. */
+  private archiveFlush: Promise<number | null> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -413,9 +417,9 @@ export class ConversationDO extends DurableObject<Env> {
     if (routing.status === "pending" && (routing.retry_at ?? 0) <= Date.now()) await this.runRouting();
     const retry = this.store.routing().status === "pending" ? this.store.routing().retry_at : null;
     if (retry !== null) await this.armAlarm(retry);
-    const next = await flushOutbox(this.store, async (batch) => {
-      await this.env.EVENTS.send(batch);
-    }, Date.now);
+    const next = await this.handOverArchive();
+    // A quiet conversation's watermarks are written here, not by a commit of their own per hand-over.
+    this.store.writeArchiveMarks();
     if (next !== null) await this.armAlarm(next);
     const channelNext = await this.channel.flush(this.store, deliverOutbound(this.env), (seq, text) => this.noteForStaff(`channel-failed:${seq}`, text), Date.now);
     if (channelNext !== null) await this.armAlarm(channelNext);
@@ -932,7 +936,34 @@ export class ConversationDO extends DurableObject<Env> {
     }
     for (const [id, seq] of reached) this.store.raise(id, "dispatched_seq", seq);
     for (const wake of [...this.waiters]) wake();
-    void this.armAlarm(flushAfterAppend(this.store, Date.now()));
+    this.scheduleHandOver(flushAfterAppend(this.store, Date.now()));
+  }
+
+  /**
+   * Hands the archive over at `at` from an in-memory timer, so a chatting conversation's hand-overs
+   * cost no alarm writes; the alarm, set once ARCHIVE_BACKSTOP_MS later, hands over whatever an
+   * evicted object's timer never did.
+   */
+  private scheduleHandOver(at: number): void {
+    void this.armAlarm(at + ARCHIVE_BACKSTOP_MS);
+    if (this.archiveTimer && this.archiveTimer.at <= at) return;
+    if (this.archiveTimer) clearTimeout(this.archiveTimer.timer);
+    const timer = setTimeout(() => {
+      this.archiveTimer = null;
+      void this.handOverArchive().then((next) => (next === null ? undefined : this.armAlarm(next)));
+    }, Math.max(0, at - Date.now()));
+    this.archiveTimer = { at, timer };
+  }
+
+  /** Runs the archive outbox, joining a hand-over already in progress (which picks up newer events too). */
+  private handOverArchive(): Promise<number | null> {
+    const send: SendBatch = async (batch) => {
+      await this.env.EVENTS.send(batch);
+    };
+    this.archiveFlush ??= flushOutbox(this.store, send, Date.now).finally(() => {
+      this.archiveFlush = null;
+    });
+    return this.archiveFlush;
   }
 
   /**

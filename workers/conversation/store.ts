@@ -131,6 +131,10 @@ export class ConversationStore {
   private head: number | undefined;
   private participantCache: Map<string, Participant> | undefined;
   private routingCache: RoutingRecord | undefined;
+  private chain: { handed_hash: string; confirmed_hash: string } | undefined;
+  private chainChecked = false;
+  /** Archive watermarks changed in memory since they were last written (see `writeArchiveMarks`). */
+  private archiveMarksDirty = false;
 
   constructor(storage: DurableObjectStorage) {
     this.storage = storage;
@@ -187,6 +191,7 @@ export class ConversationStore {
     if (event.seq !== next) throw new Error(`append out of order: ${event.seq} after ${next - 1}`);
     this.sql.exec("INSERT INTO events (seq, visibility, body) VALUES (?, ?, ?)", event.seq, event.visibility, JSON.stringify(event));
     this.head = next;
+    this.writeArchiveMarks();
   }
 
   /** Up to `limit` events after `after`, in order; `publicOnly` hides internal notes. */
@@ -308,19 +313,11 @@ export class ConversationStore {
 
   /** The archive hash chain at the handed and confirmed watermarks (the genesis hash before any). */
   archiveChain(): { handed_hash: string; confirmed_hash: string } {
-    const row = this.sql.exec("SELECT handed_hash, confirmed_hash FROM archive_chain WHERE singleton = 1").toArray()[0];
-    return row ? { handed_hash: row.handed_hash as string, confirmed_hash: row.confirmed_hash as string } : { handed_hash: GENESIS_HASH, confirmed_hash: GENESIS_HASH };
-  }
-
-  private setChain(column: "handed_hash" | "confirmed_hash" | "both", hash: string): void {
-    const chain = this.archiveChain();
-    const handed = column === "confirmed_hash" ? chain.handed_hash : hash;
-    const confirmed = column === "handed_hash" ? chain.confirmed_hash : hash;
-    this.sql.exec(
-      "INSERT INTO archive_chain (singleton, handed_hash, confirmed_hash) VALUES (1, ?, ?) ON CONFLICT (singleton) DO UPDATE SET handed_hash = excluded.handed_hash, confirmed_hash = excluded.confirmed_hash",
-      handed,
-      confirmed,
-    );
+    if (!this.chain) {
+      const row = this.sql.exec("SELECT handed_hash, confirmed_hash FROM archive_chain WHERE singleton = 1").toArray()[0];
+      this.chain = row ? { handed_hash: row.handed_hash as string, confirmed_hash: row.confirmed_hash as string } : { handed_hash: GENESIS_HASH, confirmed_hash: GENESIS_HASH };
+    }
+    return this.chain;
   }
 
   /**
@@ -329,19 +326,32 @@ export class ConversationStore {
    * the new layout is duplicated).
    */
   restartArchiveWithoutChain(): boolean {
+    if (this.chainChecked) return false;
+    this.chainChecked = true;
     const r = this.get();
-    if (!r || r.archive_handed_seq === 0) return false;
-    if (this.sql.exec("SELECT 1 FROM archive_chain WHERE singleton = 1").toArray().length > 0) return false;
+    const stored = this.sql
+      .exec("SELECT archive_handed_seq AS handed, (SELECT COUNT(*) FROM archive_chain) AS chained FROM conversation WHERE singleton = 1")
+      .toArray()[0];
+    if (!r || !stored || (stored.handed as number) === 0 || (stored.chained as number) > 0) return false;
     this.sql.exec("UPDATE conversation SET archive_handed_seq = 0, archive_confirmed_seq = 0 WHERE singleton = 1");
     Object.assign(r, { archive_handed_seq: 0, archive_confirmed_seq: 0 });
+    this.chain = { handed_hash: GENESIS_HASH, confirmed_hash: GENESIS_HASH };
     return true;
   }
 
+  /*
+   * The archive watermarks move in memory and reach SQLite lazily: with the next event's commit, or
+   * when the alarm calls `writeArchiveMarks`. A quiet conversation's hand-over and confirmation then
+   * cost no commit of their own. Whatever is written is a consistent, older snapshot: an object that
+   * restarts from it hands over again what it had already sent, and the consumer is idempotent.
+   */
+
   markHanded(toSeq: number, at: number, hash: string): void {
-    this.setChain("handed_hash", hash);
-    this.sql.exec("UPDATE conversation SET archive_handed_seq = ?, archive_handed_at = ?, archive_failures = 0 WHERE singleton = 1", toSeq, at);
     const r = this.get();
-    if (r) Object.assign(r, { archive_handed_seq: toSeq, archive_handed_at: at, archive_failures: 0 });
+    if (!r) return;
+    Object.assign(r, { archive_handed_seq: toSeq, archive_handed_at: at, archive_failures: 0 });
+    this.archiveChain().handed_hash = hash;
+    this.archiveMarksDirty = true;
   }
 
   markConfirmed(toSeq: number, hash: string): void {
@@ -350,24 +360,51 @@ export class ConversationStore {
     const confirmed = Math.min(toSeq, this.headSeq());
     const handed = Math.max(r.archive_handed_seq, confirmed);
     // The chain follows the watermarks: a re-send after a rewind starts from the confirmed hash.
-    if (confirmed === toSeq) this.setChain(handed === confirmed ? "both" : "confirmed_hash", hash);
-    this.sql.exec("UPDATE conversation SET archive_confirmed_seq = ?, archive_handed_seq = ? WHERE singleton = 1", confirmed, handed);
+    const chain = this.archiveChain();
+    if (confirmed === toSeq) {
+      chain.confirmed_hash = hash;
+      if (handed === confirmed) chain.handed_hash = hash;
+    }
     Object.assign(r, { archive_confirmed_seq: confirmed, archive_handed_seq: handed });
+    this.archiveMarksDirty = true;
   }
 
   /** Forgets an unconfirmed hand-over so the next flush sends it again. */
   rewindHanded(): void {
     const r = this.get();
     if (!r) return;
-    this.sql.exec("UPDATE conversation SET archive_handed_seq = archive_confirmed_seq WHERE singleton = 1");
-    this.sql.exec("UPDATE archive_chain SET handed_hash = confirmed_hash WHERE singleton = 1");
     r.archive_handed_seq = r.archive_confirmed_seq;
+    const chain = this.archiveChain();
+    chain.handed_hash = chain.confirmed_hash;
+    this.archiveMarksDirty = true;
   }
 
   recordArchiveFailure(): number {
-    this.sql.exec("UPDATE conversation SET archive_failures = archive_failures + 1 WHERE singleton = 1");
     const r = this.get();
-    if (r) r.archive_failures += 1;
-    return r?.archive_failures ?? 0;
+    if (!r) return 0;
+    r.archive_failures += 1;
+    this.archiveMarksDirty = true;
+    return r.archive_failures;
+  }
+
+  /** Writes the archive watermarks and chain if they moved since the last write; true when it wrote. */
+  writeArchiveMarks(): boolean {
+    const r = this.get();
+    if (!this.archiveMarksDirty || !r) return false;
+    const chain = this.archiveChain();
+    this.sql.exec(
+      "UPDATE conversation SET archive_handed_seq = ?, archive_confirmed_seq = ?, archive_handed_at = ?, archive_failures = ? WHERE singleton = 1",
+      r.archive_handed_seq,
+      r.archive_confirmed_seq,
+      r.archive_handed_at,
+      r.archive_failures,
+    );
+    this.sql.exec(
+      "INSERT INTO archive_chain (singleton, handed_hash, confirmed_hash) VALUES (1, ?, ?) ON CONFLICT (singleton) DO UPDATE SET handed_hash = excluded.handed_hash, confirmed_hash = excluded.confirmed_hash",
+      chain.handed_hash,
+      chain.confirmed_hash,
+    );
+    this.archiveMarksDirty = false;
+    return true;
   }
 }
