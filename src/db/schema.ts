@@ -595,7 +595,7 @@ export const slaPolicies = sqliteTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.priority] })],
 );
 
-/** Outbound webhook subscriptions (docs/webhooks.md). The secret signs deliveries, so it is kept as is. */
+/** Outbound webhook subscriptions (docs/webhooks.md). `secret` is sealed (`sb1.…`, workers/webhooks/secret.ts): it must be read back to sign. */
 export const webhooks = sqliteTable(
   "webhooks",
   {

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, json, post, postMessage, waitUntil } from "../support/api.ts";
 import { createApiKey, v1 } from "../support/api-keys.ts";
@@ -151,6 +152,53 @@ describe("webhook administration", () => {
     expect((await json(await call(`/api/webhooks/${hook.id}/deliveries`, { token: other.admin }), 404)).error.code).toBe("not_found");
     expect((await json(await call(`/api/webhooks/deliveries/${delivery.id}/replay`, { method: "POST", token: other.admin }), 404)).error.code).toBe("not_found");
     expect((await json(await call(`/api/webhooks/${hook.id}`, { method: "DELETE", token: other.admin }), 404)).error.code).toBe("not_found");
+  });
+});
+
+/** The subscription's row as D1 holds it. */
+async function storedSecret(webhookId: string): Promise<string> {
+  return (await env.DB.prepare("SELECT secret FROM webhooks WHERE id = ?").bind(webhookId).first<{ secret: string }>())!.secret;
+}
+
+describe("webhook secrets", () => {
+  it("are stored sealed, never as the secret itself", async () => {
+    const own = await createTeam();
+    const hook = await subscribe(own, ["ticket.created"]);
+    const stored = await storedSecret(hook.id);
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect(stored).toMatch(/^sb1\./);
+    expect(stored).not.toContain(hook.secret.slice(6));
+    await json(await post("/api/tickets", own.agent, { summary: "signed" }), 201);
+    const [accepted] = await waitUntil("the ticket event", async () => (receiver.accepted(hook.url).length ? receiver.accepted(hook.url) : undefined));
+    expect(accepted!.signatureValid).toBe(true);
+  });
+
+  it("rotate to a new secret shown once, which signs every later delivery instead of the old one", async () => {
+    const own = await createTeam();
+    const hook = await subscribe(own, ["ticket.created"]);
+    const rotated = await json(await post(`/api/webhooks/${hook.id}/secret`, own.admin, {}), 200);
+    expect(rotated).toMatchObject({ id: hook.id, url: hook.url });
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(hook.secret);
+    expect(JSON.stringify(await json(await call(`/api/webhooks/${hook.id}`, { token: own.admin }), 200))).not.toContain(rotated.secret);
+    await json(await post("/api/tickets", own.agent, { summary: "with the old secret" }), 201);
+    await waitUntil("a refused attempt signed with the new secret", async () => receiver.at(hook.url).length >= 1 || undefined);
+    expect(receiver.at(hook.url)[0]!.signatureValid).toBe(false);
+    receiver.configure(hook.url, { secret: rotated.secret });
+    await waitUntil("the retry, accepted under the new secret", async () => receiver.accepted(hook.url).length >= 1 || undefined, { timeoutMs: 15_000 });
+  });
+
+  it("stored before sealing existed are sealed by the cron and still sign", async () => {
+    const own = await createTeam();
+    const hook = await subscribe(own, ["ticket.created"]);
+    const legacy = "whsec_stored-as-is-before-sealing";
+    await env.DB.prepare("UPDATE webhooks SET secret = ? WHERE id = ?").bind(legacy, hook.id).run();
+    receiver.configure(hook.url, { secret: legacy });
+    await runCronAt(Date.now());
+    expect(await storedSecret(hook.id)).toMatch(/^sb1\./);
+    await json(await post("/api/tickets", own.agent, { summary: "after sealing" }), 201);
+    const [accepted] = await waitUntil("the ticket event", async () => (receiver.accepted(hook.url).length ? receiver.accepted(hook.url) : undefined));
+    expect(accepted!.signatureValid).toBe(true);
   });
 });
 

@@ -231,6 +231,7 @@ const CASES: Record<string, Case> = {
   "POST /api/webhooks": { probes: () => [send("admin", "POST", "/api/webhooks", { url: "https://receiver.test/a", event_types: ["ticket.created"] }, [201])] },
   "GET /api/webhooks/:id": { probes: () => [get("admin", `/api/webhooks/${b.webhook}`)] },
   "PATCH /api/webhooks/:id": { probes: () => [send("admin", "PATCH", `/api/webhooks/${b.webhook}`, { url: "https://receiver.test/stolen" })] },
+  "POST /api/webhooks/:id/secret": { probes: () => [send("admin", "POST", `/api/webhooks/${b.webhook}/secret`, {})] },
   "DELETE /api/webhooks/:id": { probes: () => [send("admin", "DELETE", `/api/webhooks/${b.webhook}`, undefined)] },
   "GET /api/webhooks/:id/deliveries": { probes: () => [get("admin", `/api/webhooks/${b.webhook}/deliveries`)] },
   "POST /api/webhooks/deliveries/:id/replay": { probes: () => [send("admin", "POST", `/api/webhooks/deliveries/${b.delivery}/replay`, {})] },

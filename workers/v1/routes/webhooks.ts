@@ -31,7 +31,7 @@ export const webhooksV1 = v1Router()
       request: { headers: IdempotencyHeaders, body: jsonBody(CreateWebhookBody) },
       responses: { 201: ok(CreatedWebhook, "Created"), ...errors },
     }),
-    async (c) => c.json(await createWebhook(database(c.env.DB), c.get("key").workspace_id, c.req.valid("json")), 201),
+    async (c) => c.json(await createWebhook(c.env, c.get("key").workspace_id, c.req.valid("json")), 201),
   )
   .openapi(
     createRoute({
