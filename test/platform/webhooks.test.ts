@@ -118,6 +118,37 @@ describe("ticket and contact events", () => {
     expect(byType("ticket.breached")[0]).toMatchObject({ breach: "first_reply", due_at: ticket.first_reply_due_at });
   });
 
+  it("are delivered once when the outbox is drained again after a crash before its delete", async () => {
+    const own = await createTeam();
+    const hook = await subscribe(own, ["ticket.created"]);
+    await json(await post("/api/tickets", own.agent, { summary: "exactly once" }), 201);
+    const [first] = await waitUntil("the ticket event", async () => (receiver.accepted(hook.url).length ? receiver.accepted(hook.url) : undefined));
+    // What a drain that died after recording the deliveries but before deleting its rows leaves behind.
+    const delivery = (await env.DB.prepare("SELECT payload, created_at FROM webhook_deliveries WHERE webhook_id = ?").bind(hook.id).first<{ payload: string; created_at: number }>())!;
+    await env.DB.prepare("INSERT INTO webhook_outbox (workspace_id, event_id, event, created_at) VALUES (?, ?, ?, ?)")
+      .bind(own.workspaceId, first!.eventId, delivery.payload, delivery.created_at)
+      .run();
+    await runCronAt(Date.now());
+    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_outbox WHERE workspace_id = ?").bind(own.workspaceId).first<{ n: number }>())!.n).toBe(0);
+    const log = await deliveries(own, hook.id);
+    expect(log.items.map((d: any) => d.event_id)).toEqual([first!.eventId]);
+    expect(receiver.at(hook.url).map((r) => r.eventId)).toEqual([first!.eventId]);
+  });
+
+  it("left in the outbox by a request that stopped after storing its change are published by the cron", async () => {
+    const own = await createTeam();
+    const hook = await subscribe(own, ["ticket.updated"]);
+    const ticket = await json(await post("/api/tickets", own.agent, { summary: "interrupted" }), 201);
+    const event = { id: "evt_left_in_outbox", type: "ticket.updated", workspace_id: own.workspaceId, created_at: Date.now(), data: { ticket, changes: { status: ["open", "pending"] } } };
+    await env.DB.prepare("INSERT INTO webhook_outbox (workspace_id, event_id, event, created_at) VALUES (?, ?, ?, ?)")
+      .bind(own.workspaceId, event.id, JSON.stringify(event), event.created_at)
+      .run();
+    await runCronAt(Date.now());
+    const [accepted] = await waitUntil("the event from the outbox", async () => (receiver.accepted(hook.url).length ? receiver.accepted(hook.url) : undefined));
+    expect(accepted!.eventId).toBe("evt_left_in_outbox");
+    expect(accepted!.body).toEqual(event);
+  });
+
   it("announce a contact changed through the open API", async () => {
     const own = await createTeam();
     const hook = await subscribe(own, ["contact.updated"]);
