@@ -259,6 +259,7 @@ const CASES: Record<string, Case> = {
   "GET /v1/conversations": { probes: () => [get("key", "/v1/conversations", OK), get("key", `/v1/conversations?contact_id=${b.contact}`, [200, 400])] },
   "GET /v1/conversations/:id": { probes: () => [get("key", `/v1/conversations/${b.conversation}`)] },
   "GET /v1/conversations/:id/events": { probes: () => [get("key", `/v1/conversations/${b.conversation}/events`)] },
+  "GET /v1/conversations/:id/transcript": { probes: () => [get("key", `/v1/conversations/${b.ended}/transcript`), get("key", `/v1/conversations/${b.ended}/transcript?raw=true`)] },
   "POST /v1/conversations/:id/messages": {
     probes: () => [
       send("key", "POST", `/v1/conversations/${b.conversation}/messages`, { client_msg_id: "k1", content: { kind: "text", text: "from A's key" }, as: { role: "bot", name: "A bot" } }),
