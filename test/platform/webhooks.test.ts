@@ -252,6 +252,35 @@ describe("webhooks through the open API", () => {
   });
 });
 
+describe("webhook secrets through the open API", () => {
+  it("are shown again to a create retried with its Idempotency-Key, and the stored response is sealed", async () => {
+    const own = await createTeam();
+    const key = await createApiKey(own, ["webhooks:manage"]);
+    const body = { url: receiver.endpoint(), event_types: ["ticket.created"] };
+    const first = await json(await v1("/webhooks", key.secret, { method: "POST", json: body, idempotencyKey: "create-once" }), 201);
+    const again = await v1("/webhooks", key.secret, { method: "POST", json: body, idempotencyKey: "create-once" });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((await json(again, 201)).secret).toBe(first.secret);
+    const stored = (await env.DB.prepare("SELECT body FROM idempotency_keys WHERE api_key_id = ? AND key = ?").bind(key.id, "create-once").first<{ body: string }>())!;
+    expect(stored.body).toMatch(/^sb1\./);
+    expect(stored.body).not.toContain(first.secret);
+  });
+
+  it("rotate with a webhooks:manage key, and the new secret signs the next delivery", async () => {
+    const own = await createTeam();
+    const key = await createApiKey(own, ["webhooks:manage"]);
+    const url = receiver.endpoint();
+    const hook = await json(await v1("/webhooks", key.secret, { method: "POST", json: { url, event_types: ["ticket.created"] } }), 201);
+    const rotated = await json(await v1(`/webhooks/${hook.id}/secret`, key.secret, { method: "POST" }), 200);
+    expect(rotated).toMatchObject({ id: hook.id, url });
+    expect(rotated.secret).not.toBe(hook.secret);
+    receiver.configure(url, { secret: rotated.secret });
+    await json(await post("/api/tickets", own.agent, { summary: "signed with the new secret" }), 201);
+    const [accepted] = await waitUntil("the ticket event", async () => (receiver.accepted(url).length ? receiver.accepted(url) : undefined));
+    expect(accepted!.signatureValid).toBe(true);
+  });
+});
+
 describe("the signature documentation", () => {
   it("has a worked example that the receiver's verification accepts", async () => {
     const secret = /Secret `([^`]+)`/.exec(webhooksDoc)![1]!;

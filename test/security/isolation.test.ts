@@ -293,6 +293,7 @@ const CASES: Record<string, Case> = {
   "GET /v1/tickets/:id/events": { probes: () => [get("key", `/v1/tickets/${b.ticket}/events`)] },
   "GET /v1/webhooks": { probes: () => [get("key", "/v1/webhooks", OK)] },
   "POST /v1/webhooks": { probes: () => [send("key", "POST", "/v1/webhooks", { url: "https://receiver.test/a-key", event_types: ["ticket.created"] }, [201])] },
+  "POST /v1/webhooks/:id/secret": { probes: () => [send("key", "POST", `/v1/webhooks/${b.webhook}/secret`, {})] },
   "GET /v1/webhooks/:id/deliveries": { probes: () => [get("key", `/v1/webhooks/${b.webhook}/deliveries`)] },
   "POST /v1/webhooks/deliveries/:id/replay": { probes: () => [send("key", "POST", `/v1/webhooks/deliveries/${b.delivery}/replay`, {})] },
   "GET /api/directory": { probes: () => [get("agent", "/api/directory", OK)] },

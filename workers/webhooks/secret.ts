@@ -32,6 +32,18 @@ export async function openWebhookSecret(env: Env, row: { workspaceId: string; id
   return openSealed(row.secret, keysOf(env), context(row.workspaceId, row.id));
 }
 
+/**
+ * Stored responses kept for idempotent replays (workers/v1/middleware.ts) may carry a webhook
+ * secret, so they are sealed too, under the same key, when it is configured.
+ */
+export async function sealStoredResponse(env: Env, context: string, body: string): Promise<string> {
+  return env.WEBHOOK_SECRET_KEY ? seal(body, keysOf(env)[0]!, `response:${context}`) : body;
+}
+
+export async function openStoredResponse(env: Env, context: string, body: string): Promise<string> {
+  return isSealed(body) ? openSealed(body, keysOf(env), `response:${context}`) : body;
+}
+
 /** At most this many rows per cron run: each is one D1 write. */
 const RESEAL_LIMIT = 50;
 
