@@ -13,6 +13,7 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             TOKEN_SECRET: "test-only-token-secret-0123456789abcdef",
+            WEBHOOK_SECRET_KEY: "test-only-webhook-secret-key-0123456789abcdef",
             WECHAT_API_BASE: "http://fake-wechat.test",
             TURNSTILE_VERIFY_URL: "http://fake-turnstile.test/siteverify",
             // Webhook retries at once instead of after 30 s, 60 s, …: the back-off arithmetic has unit tests.

@@ -29,12 +29,15 @@ export function spawnWrangler(args, options = {}) {
   return spawn(WRANGLER, args, { cwd: ROOT, env: OFFLINE_ENV, ...options });
 }
 
-/** `.dev.vars` holds local secrets; a fresh checkout gets a random TOKEN_SECRET once. */
+/** `.dev.vars` holds local secrets; a fresh checkout gets a random one of each, once. */
 export function ensureDevVars() {
   const path = join(ROOT, ".dev.vars");
-  const current = existsSync(path) ? readFileSync(path, "utf8") : "";
-  if (/^TOKEN_SECRET=.{32,}$/m.test(current)) return;
-  writeFileSync(path, `${current}${current && !current.endsWith("\n") ? "\n" : ""}TOKEN_SECRET=${randomBytes(32).toString("hex")}\n`);
+  let current = existsSync(path) ? readFileSync(path, "utf8") : "";
+  for (const name of ["TOKEN_SECRET", "WEBHOOK_SECRET_KEY"]) {
+    if (new RegExp(`^${name}=.{32,}$`, "m").test(current)) continue;
+    current = `${current}${current && !current.endsWith("\n") ? "\n" : ""}${name}=${randomBytes(32).toString("hex")}\n`;
+  }
+  writeFileSync(path, current);
 }
 
 /** Resolves once `url` answers 200, or rejects after `ms`. */

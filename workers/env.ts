@@ -33,6 +33,10 @@ export interface Env {
   TURNSTILE_VERIFY_URL?: string;
   /** This deployment's public origin, for links made outside a request (email attachments); optional. */
   PUBLIC_URL?: string;
+  /** Seals webhook signing secrets at rest (workers/webhooks/secret.ts); a secret in production, `.dev.vars` locally. */
+  WEBHOOK_SECRET_KEY?: string;
+  /** The key before WEBHOOK_SECRET_KEY, while the cron re-seals what it sealed; optional. */
+  WEBHOOK_SECRET_KEY_PREVIOUS?: string;
   /** First webhook retry delay in seconds, doubled per attempt (default 30). */
   WEBHOOK_RETRY_BASE_SECONDS?: string;
 }

@@ -2,3 +2,4 @@
 export { hashPassword, verifyPassword, PBKDF2_ITERATIONS } from "./password.ts";
 export { signVisitorToken, verifyVisitorToken, isVisitorToken, VisitorClaims } from "./visitor-token.ts";
 export { randomToken, sha256Base64Url } from "./encoding.ts";
+export { seal, open as openSealed, isSealed, sealedKeyId, keyId, MIN_KEY_CHARS } from "./secret-box.ts";

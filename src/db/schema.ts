@@ -595,7 +595,7 @@ export const slaPolicies = sqliteTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.priority] })],
 );
 
-/** Outbound webhook subscriptions (docs/webhooks.md). The secret signs deliveries, so it is kept as is. */
+/** Outbound webhook subscriptions (docs/webhooks.md). `secret` is sealed (`sb1.…`, workers/webhooks/secret.ts): it must be read back to sign. */
 export const webhooks = sqliteTable(
   "webhooks",
   {
@@ -635,6 +635,25 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_webhook").on(t.webhookId, t.createdAt),
     index("webhook_deliveries_due").on(t.status, t.nextAttemptAt),
   ],
+);
+
+/**
+ * Webhook events raised by changes made here (tickets, contacts): written in the same D1 batch as
+ * the change, so a stored change always has its event, with an id fixed once. Drained into
+ * `webhook_deliveries` (unique per subscription and event id) and then deleted
+ * (workers/webhooks/outbox.ts): a drain repeated after a crash delivers nothing twice.
+ */
+export const webhookOutbox = sqliteTable(
+  "webhook_outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    eventId: text("event_id").notNull(),
+    /** The whole event as receivers get it (`WebhookEvent` in src/model/webhooks.ts). */
+    event: text("event", { mode: "json" }).$type<{ id: string; type: string; workspace_id: string; created_at: number; data: Record<string, unknown> }>().notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("webhook_outbox_event").on(t.eventId)],
 );
 
 /** Single-use, expiring tokens for invitations and password resets; only the hash is kept. */

@@ -16,6 +16,7 @@ export const ApiScope = z.enum([
   "routing:write",
   "webhooks:manage",
   "metrics:read",
+  "archive:read",
 ]);
 export type ApiScope = z.infer<typeof ApiScope>;
 

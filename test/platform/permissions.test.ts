@@ -53,6 +53,11 @@ function scopeTable() {
   return tableRows("The open API's scopes").map((cells) => ({ action: cells[0]!, ...request(cells[1]!), scope: cells[2]!.replaceAll("`", "") }));
 }
 
+/** The GETs that read a token from `?token=`. */
+function queryTokenTable() {
+  return tableRows("Tokens in the query string").map((cells) => request(cells[0]!));
+}
+
 /** The routes without a role, each with its reason. */
 function publicTable() {
   return tableRows("Routes without a role").map((cells) => ({ ...request(cells[0]!), why: cells[1]! }));
@@ -203,5 +208,39 @@ describe("the open API's scope table in docs/permissions.md", () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe("tokens in the query string", () => {
+  it("authenticate only the GETs docs/permissions.md names, and every other GET answers 401", async () => {
+    const named = new Set(queryTokenTable().map((r) => `${r.method} ${r.path}`));
+    expect(named.size).toBeGreaterThan(0);
+    const failures: string[] = [];
+    const rows = [
+      ...matrix().map((r) => ({ ...r, token: r.allowed.admin ? tokens.admin : r.allowed.visitor ? tokens.visitor : r.allowed.agent ? tokens.agent : undefined })),
+      ...scopeTable().map((r) => ({ ...r, token: undefined as string | undefined, scope: r.scope })),
+    ];
+    for (const row of rows.filter((r) => r.method === "GET")) {
+      const token = "scope" in row ? (await createApiKey(team, [row.scope as string], `query ${row.scope}`)).secret : row.token;
+      if (!token) continue;
+      const path = concrete(row.path);
+      const res = await call(`${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`, {
+        ...(row.path.endsWith("/ws") ? { headers: { upgrade: "websocket" } } : {}),
+        redirect: "manual",
+      });
+      if (res.webSocket) {
+        res.webSocket.accept();
+        res.webSocket.close(1000, "checked");
+      } else await res.body?.cancel();
+      const want = named.has(`${row.method} ${row.path}`) ? "allowed" : "401";
+      const got = res.status === 401 || res.status === 403 ? String(res.status) : "allowed";
+      if (got !== want) failures.push(`${row.method} ${row.path}: expected ${want}, got ${res.status}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("names only routes the Worker serves", () => {
+    const served = mountedRoutes().map(routeKey);
+    expect(queryTokenTable().filter((r) => !served.includes(routeKey(`${r.method} ${r.path}`)))).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, json, post, waitUntil } from "../support/api.ts";
-import { createTeam, userId, type Team } from "../support/fixture.ts";
+import { createTeam, newVisitor, userId, type Team } from "../support/fixture.ts";
 import { createGroup, openWorkstation, routedVisitor, waitServedBy } from "../support/routing.ts";
-import { closeSocketsAfterEach, connect } from "../support/socket.ts";
+import { closeSocketsAfterEach, connect, upgrade } from "../support/socket.ts";
 import { createWorkspace, TEST_PASSWORD } from "../support/workspace.ts";
 import { inOneRateWindow } from "../support/rate-window.ts";
 
@@ -91,6 +91,38 @@ describe("deactivation", () => {
     expect((await signIn(own, agent.email, TEST_PASSWORD)).status).toBe(401);
     const snapshot = await json(await call(`/api/conversations/${visitor.conversation_id}`, { token: own.admin }), 200);
     expect(snapshot.routing.owner?.id).not.toBe(agentId);
+  });
+
+  it("closes a supervisor's socket on a conversation they only watch, and it receives nothing more", async () => {
+    const own = await createTeam();
+    const supervisorId = userId(own, "supervisor");
+    const visitor = await newVisitor(own);
+    const visitorSocket = await connect(visitor.conversation_id, visitor.token);
+    const watching = await connect(visitor.conversation_id, own.supervisor);
+
+    const result = await json(await post(`/api/users/${supervisorId}/deactivate`, own.admin, {}), 200);
+    expect(result).toMatchObject({ active: false, closed_conversations: 0, closed_sockets: 1 });
+    const closed = await watching.waitForClose();
+    expect(closed).toEqual({ code: 4403, reason: "account deactivated" });
+    const framesAtClose = watching.frames.length;
+    visitorSocket.sendText("after-deactivation", "anyone there?");
+    await visitorSocket.waitForType("ack");
+    const log = await json(await call(`/api/conversations/${visitor.conversation_id}/events`, { token: own.admin }), 200);
+    expect(log.events.some((e: any) => e.client_msg_id === "after-deactivation")).toBe(true);
+    expect(watching.frames.length).toBe(framesAtClose);
+    expect((await upgrade(visitor.conversation_id, own.supervisor)).status).toBe(401);
+  });
+
+  it("lets a reactivated user open conversation sockets again", async () => {
+    const own = await createTeam();
+    const supervisor = own.seed.users.find((u) => u.role === "supervisor")!;
+    const visitor = await newVisitor(own);
+    await json(await post(`/api/users/${supervisor.id}/deactivate`, own.admin, {}), 200);
+    await json(await post(`/api/users/${supervisor.id}/reactivate`, own.admin, {}), 200);
+    const session = await json(await signIn(own, supervisor.email, TEST_PASSWORD), 200);
+    const watching = await connect(visitor.conversation_id, session.token);
+    await watching.barrier();
+    expect(watching.closed).toBeNull();
   });
 
   it("can be undone by reactivation", async () => {

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, json, post, postMessage, waitUntil } from "../support/api.ts";
 import { createApiKey, v1 } from "../support/api-keys.ts";
@@ -117,6 +118,37 @@ describe("ticket and contact events", () => {
     expect(byType("ticket.breached")[0]).toMatchObject({ breach: "first_reply", due_at: ticket.first_reply_due_at });
   });
 
+  it("are delivered once when the outbox is drained again after a crash before its delete", async () => {
+    const own = await createTeam();
+    const hook = await subscribe(own, ["ticket.created"]);
+    await json(await post("/api/tickets", own.agent, { summary: "exactly once" }), 201);
+    const [first] = await waitUntil("the ticket event", async () => (receiver.accepted(hook.url).length ? receiver.accepted(hook.url) : undefined));
+    // What a drain that died after recording the deliveries but before deleting its rows leaves behind.
+    const delivery = (await env.DB.prepare("SELECT payload, created_at FROM webhook_deliveries WHERE webhook_id = ?").bind(hook.id).first<{ payload: string; created_at: number }>())!;
+    await env.DB.prepare("INSERT INTO webhook_outbox (workspace_id, event_id, event, created_at) VALUES (?, ?, ?, ?)")
+      .bind(own.workspaceId, first!.eventId, delivery.payload, delivery.created_at)
+      .run();
+    await runCronAt(Date.now());
+    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_outbox WHERE workspace_id = ?").bind(own.workspaceId).first<{ n: number }>())!.n).toBe(0);
+    const log = await deliveries(own, hook.id);
+    expect(log.items.map((d: any) => d.event_id)).toEqual([first!.eventId]);
+    expect(receiver.at(hook.url).map((r) => r.eventId)).toEqual([first!.eventId]);
+  });
+
+  it("left in the outbox by a request that stopped after storing its change are published by the cron", async () => {
+    const own = await createTeam();
+    const hook = await subscribe(own, ["ticket.updated"]);
+    const ticket = await json(await post("/api/tickets", own.agent, { summary: "interrupted" }), 201);
+    const event = { id: "evt_left_in_outbox", type: "ticket.updated", workspace_id: own.workspaceId, created_at: Date.now(), data: { ticket, changes: { status: ["open", "pending"] } } };
+    await env.DB.prepare("INSERT INTO webhook_outbox (workspace_id, event_id, event, created_at) VALUES (?, ?, ?, ?)")
+      .bind(own.workspaceId, event.id, JSON.stringify(event), event.created_at)
+      .run();
+    await runCronAt(Date.now());
+    const [accepted] = await waitUntil("the event from the outbox", async () => (receiver.accepted(hook.url).length ? receiver.accepted(hook.url) : undefined));
+    expect(accepted!.eventId).toBe("evt_left_in_outbox");
+    expect(accepted!.body).toEqual(event);
+  });
+
   it("announce a contact changed through the open API", async () => {
     const own = await createTeam();
     const hook = await subscribe(own, ["contact.updated"]);
@@ -154,6 +186,53 @@ describe("webhook administration", () => {
   });
 });
 
+/** The subscription's row as D1 holds it. */
+async function storedSecret(webhookId: string): Promise<string> {
+  return (await env.DB.prepare("SELECT secret FROM webhooks WHERE id = ?").bind(webhookId).first<{ secret: string }>())!.secret;
+}
+
+describe("webhook secrets", () => {
+  it("are stored sealed, never as the secret itself", async () => {
+    const own = await createTeam();
+    const hook = await subscribe(own, ["ticket.created"]);
+    const stored = await storedSecret(hook.id);
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect(stored).toMatch(/^sb1\./);
+    expect(stored).not.toContain(hook.secret.slice(6));
+    await json(await post("/api/tickets", own.agent, { summary: "signed" }), 201);
+    const [accepted] = await waitUntil("the ticket event", async () => (receiver.accepted(hook.url).length ? receiver.accepted(hook.url) : undefined));
+    expect(accepted!.signatureValid).toBe(true);
+  });
+
+  it("rotate to a new secret shown once, which signs every later delivery instead of the old one", async () => {
+    const own = await createTeam();
+    const hook = await subscribe(own, ["ticket.created"]);
+    const rotated = await json(await post(`/api/webhooks/${hook.id}/secret`, own.admin, {}), 200);
+    expect(rotated).toMatchObject({ id: hook.id, url: hook.url });
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(hook.secret);
+    expect(JSON.stringify(await json(await call(`/api/webhooks/${hook.id}`, { token: own.admin }), 200))).not.toContain(rotated.secret);
+    await json(await post("/api/tickets", own.agent, { summary: "with the old secret" }), 201);
+    await waitUntil("a refused attempt signed with the new secret", async () => receiver.at(hook.url).length >= 1 || undefined);
+    expect(receiver.at(hook.url)[0]!.signatureValid).toBe(false);
+    receiver.configure(hook.url, { secret: rotated.secret });
+    await waitUntil("the retry, accepted under the new secret", async () => receiver.accepted(hook.url).length >= 1 || undefined, { timeoutMs: 15_000 });
+  });
+
+  it("stored before sealing existed are sealed by the cron and still sign", async () => {
+    const own = await createTeam();
+    const hook = await subscribe(own, ["ticket.created"]);
+    const legacy = "whsec_stored-as-is-before-sealing";
+    await env.DB.prepare("UPDATE webhooks SET secret = ? WHERE id = ?").bind(legacy, hook.id).run();
+    receiver.configure(hook.url, { secret: legacy });
+    await runCronAt(Date.now());
+    expect(await storedSecret(hook.id)).toMatch(/^sb1\./);
+    await json(await post("/api/tickets", own.agent, { summary: "after sealing" }), 201);
+    const [accepted] = await waitUntil("the ticket event", async () => (receiver.accepted(hook.url).length ? receiver.accepted(hook.url) : undefined));
+    expect(accepted!.signatureValid).toBe(true);
+  });
+});
+
 describe("webhooks through the open API", () => {
   it("subscribe with a webhooks:manage key, and the delivery log shows what was sent", async () => {
     const own = await createTeam();
@@ -170,6 +249,35 @@ describe("webhooks through the open API", () => {
     expect((await json(await v1(`/webhooks/${hook.id}/deliveries`, foreign.secret), 404)).error.code).toBe("not_found");
     expect((await json(await v1(`/webhooks/deliveries/${log.items[0].id}/replay`, foreign.secret, { method: "POST" }), 404)).error.code).toBe("not_found");
     expect((await json(await v1("/webhooks", foreign.secret), 200)).items.map((w: any) => w.id)).not.toContain(hook.id);
+  });
+});
+
+describe("webhook secrets through the open API", () => {
+  it("are shown again to a create retried with its Idempotency-Key, and the stored response is sealed", async () => {
+    const own = await createTeam();
+    const key = await createApiKey(own, ["webhooks:manage"]);
+    const body = { url: receiver.endpoint(), event_types: ["ticket.created"] };
+    const first = await json(await v1("/webhooks", key.secret, { method: "POST", json: body, idempotencyKey: "create-once" }), 201);
+    const again = await v1("/webhooks", key.secret, { method: "POST", json: body, idempotencyKey: "create-once" });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((await json(again, 201)).secret).toBe(first.secret);
+    const stored = (await env.DB.prepare("SELECT body FROM idempotency_keys WHERE api_key_id = ? AND key = ?").bind(key.id, "create-once").first<{ body: string }>())!;
+    expect(stored.body).toMatch(/^sb1\./);
+    expect(stored.body).not.toContain(first.secret);
+  });
+
+  it("rotate with a webhooks:manage key, and the new secret signs the next delivery", async () => {
+    const own = await createTeam();
+    const key = await createApiKey(own, ["webhooks:manage"]);
+    const url = receiver.endpoint();
+    const hook = await json(await v1("/webhooks", key.secret, { method: "POST", json: { url, event_types: ["ticket.created"] } }), 201);
+    const rotated = await json(await v1(`/webhooks/${hook.id}/secret`, key.secret, { method: "POST" }), 200);
+    expect(rotated).toMatchObject({ id: hook.id, url });
+    expect(rotated.secret).not.toBe(hook.secret);
+    receiver.configure(url, { secret: rotated.secret });
+    await json(await post("/api/tickets", own.agent, { summary: "signed with the new secret" }), 201);
+    const [accepted] = await waitUntil("the ticket event", async () => (receiver.accepted(url).length ? receiver.accepted(url) : undefined));
+    expect(accepted!.signatureValid).toBe(true);
   });
 });
 

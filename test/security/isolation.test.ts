@@ -231,6 +231,7 @@ const CASES: Record<string, Case> = {
   "POST /api/webhooks": { probes: () => [send("admin", "POST", "/api/webhooks", { url: "https://receiver.test/a", event_types: ["ticket.created"] }, [201])] },
   "GET /api/webhooks/:id": { probes: () => [get("admin", `/api/webhooks/${b.webhook}`)] },
   "PATCH /api/webhooks/:id": { probes: () => [send("admin", "PATCH", `/api/webhooks/${b.webhook}`, { url: "https://receiver.test/stolen" })] },
+  "POST /api/webhooks/:id/secret": { probes: () => [send("admin", "POST", `/api/webhooks/${b.webhook}/secret`, {})] },
   "DELETE /api/webhooks/:id": { probes: () => [send("admin", "DELETE", `/api/webhooks/${b.webhook}`, undefined)] },
   "GET /api/webhooks/:id/deliveries": { probes: () => [get("admin", `/api/webhooks/${b.webhook}/deliveries`)] },
   "POST /api/webhooks/deliveries/:id/replay": { probes: () => [send("admin", "POST", `/api/webhooks/deliveries/${b.delivery}/replay`, {})] },
@@ -258,6 +259,7 @@ const CASES: Record<string, Case> = {
   "GET /v1/conversations": { probes: () => [get("key", "/v1/conversations", OK), get("key", `/v1/conversations?contact_id=${b.contact}`, [200, 400])] },
   "GET /v1/conversations/:id": { probes: () => [get("key", `/v1/conversations/${b.conversation}`)] },
   "GET /v1/conversations/:id/events": { probes: () => [get("key", `/v1/conversations/${b.conversation}/events`)] },
+  "GET /v1/conversations/:id/transcript": { probes: () => [get("key", `/v1/conversations/${b.ended}/transcript`), get("key", `/v1/conversations/${b.ended}/transcript?raw=true`)] },
   "POST /v1/conversations/:id/messages": {
     probes: () => [
       send("key", "POST", `/v1/conversations/${b.conversation}/messages`, { client_msg_id: "k1", content: { kind: "text", text: "from A's key" }, as: { role: "bot", name: "A bot" } }),
@@ -291,6 +293,7 @@ const CASES: Record<string, Case> = {
   "GET /v1/tickets/:id/events": { probes: () => [get("key", `/v1/tickets/${b.ticket}/events`)] },
   "GET /v1/webhooks": { probes: () => [get("key", "/v1/webhooks", OK)] },
   "POST /v1/webhooks": { probes: () => [send("key", "POST", "/v1/webhooks", { url: "https://receiver.test/a-key", event_types: ["ticket.created"] }, [201])] },
+  "POST /v1/webhooks/:id/secret": { probes: () => [send("key", "POST", `/v1/webhooks/${b.webhook}/secret`, {})] },
   "GET /v1/webhooks/:id/deliveries": { probes: () => [get("key", `/v1/webhooks/${b.webhook}/deliveries`)] },
   "POST /v1/webhooks/deliveries/:id/replay": { probes: () => [send("key", "POST", `/v1/webhooks/deliveries/${b.delivery}/replay`, {})] },
   "GET /api/directory": { probes: () => [get("agent", "/api/directory", OK)] },

@@ -35,6 +35,11 @@ export interface ReserveBatchResult {
 export const OFFLINE_GRACE_MS = 15_000;
 /** While online, shifts are re-checked this often so a shift's start and end reach the groups. */
 const SHIFT_CHECK_MS = 60_000;
+/**
+ * Conversations the user most recently opened a socket on that deactivation must close. Nobody
+ * keeps this many conversations open at once; older entries are dropped so the table stays small.
+ */
+export const WATCHED_LIMIT = 200;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS agent (
@@ -50,6 +55,14 @@ CREATE TABLE IF NOT EXISTS active (
   group_id TEXT,
   assigned_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS watched (
+  conversation_id TEXT PRIMARY KEY,
+  opened_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deactivated (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  at INTEGER NOT NULL
+);
 `;
 
 interface AgentRow {
@@ -123,11 +136,38 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /**
-   * The user was deactivated: close the workstation, hand their conversations back to the queue,
-   * and name those conversations so the caller can close the user's sockets there too.
+   * The gateway accepted one of the user's sockets on a conversation (served, monitored or just
+   * viewed): remember it so deactivation can close it. Called once per connection, never per
+   * message. False when the user is already deactivated — the socket slipped in while another
+   * isolate still trusted the session, and the caller closes it.
    */
-  async disconnect(reason: string): Promise<string[]> {
-    const conversations = this.ctx.storage.sql.exec("SELECT conversation_id FROM active").toArray().map((r) => r.conversation_id as string);
+  async watch(conversationId: string): Promise<boolean> {
+    const sql = this.ctx.storage.sql;
+    if (sql.exec("SELECT 1 FROM deactivated").toArray().length > 0) return false;
+    sql.exec(
+      "INSERT INTO watched (conversation_id, opened_at) VALUES (?, ?) ON CONFLICT (conversation_id) DO UPDATE SET opened_at = excluded.opened_at",
+      conversationId,
+      Date.now(),
+    );
+    if ((sql.exec("SELECT COUNT(*) AS n FROM watched").one().n as number) > WATCHED_LIMIT) {
+      sql.exec("DELETE FROM watched WHERE conversation_id NOT IN (SELECT conversation_id FROM watched ORDER BY opened_at DESC LIMIT ?)", WATCHED_LIMIT);
+    }
+    return true;
+  }
+
+  /**
+   * The user was deactivated: refuse later `watch`es, close the workstation, hand their
+   * conversations back to the queue, and name every conversation they have (or had) a socket on
+   * so the caller can close those sockets too. Idempotent.
+   */
+  async disconnect(reason: string): Promise<{ served: string[]; watched: string[] }> {
+    const sql = this.ctx.storage.sql;
+    const served = sql.exec("SELECT conversation_id FROM active").toArray().map((r) => r.conversation_id as string);
+    const watched = sql.exec("SELECT conversation_id FROM watched").toArray().map((r) => r.conversation_id as string);
+    this.ctx.storage.transactionSync(() => {
+      sql.exec("INSERT INTO deactivated (singleton, at) VALUES (1, ?) ON CONFLICT (singleton) DO NOTHING", Date.now());
+      sql.exec("DELETE FROM watched");
+    });
     for (const ws of this.ctx.getWebSockets()) {
       try {
         ws.close(4403, reason);
@@ -136,7 +176,12 @@ export class AgentDO extends DurableObject<Env> {
       }
     }
     if (this.load()) await this.goOffline();
-    return conversations;
+    return { served, watched };
+  }
+
+  /** The user was reactivated: their new sessions may open sockets again. */
+  async reactivate(): Promise<void> {
+    this.ctx.storage.sql.exec("DELETE FROM deactivated");
   }
 
   // ---- the workstation socket -----------------------------------------------------------------
@@ -144,6 +189,11 @@ export class AgentDO extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       const error = new SwitchboardError("upgrade_required", "this endpoint speaks WebSocket only");
+      return Response.json(error.toBody(), { status: error.status });
+    }
+    if (this.ctx.storage.sql.exec("SELECT 1 FROM deactivated").toArray().length > 0) {
+      // Another isolate may trust the revoked session for a few seconds more; this object does not.
+      const error = new SwitchboardError("unauthorized", "the account is deactivated");
       return Response.json(error.toBody(), { status: error.status });
     }
     const { 0: client, 1: server } = new WebSocketPair();

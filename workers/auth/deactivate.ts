@@ -10,12 +10,16 @@ const REASON = "account deactivated";
 
 /**
  * Deactivation ends everything the user has open: sessions are revoked, the workstation socket is
- * closed, their conversations go back to the queue, and their sockets on those conversations are
- * closed (found through the agent's active conversations: bounded by their capacity). Sockets on
- * conversations they were only watching stay until they close, but can do nothing a revoked
- * session cannot: every HTTP call and reconnect is refused.
+ * closed, their conversations go back to the queue, and every conversation socket they have —
+ * served, monitored or only viewed — is closed. The agent's object knows those conversations
+ * (`recordStaffSocket` tells it of each one as it opens; bounded by `WATCHED_LIMIT`).
  */
-export async function deactivateUser(env: Env, workspaceId: string, userId: string, now = Date.now()): Promise<{ closed_conversations: number }> {
+export async function deactivateUser(
+  env: Env,
+  workspaceId: string,
+  userId: string,
+  now = Date.now(),
+): Promise<{ closed_conversations: number; closed_sockets: number }> {
   const db = database(env.DB);
   const u = schema.users;
   const updated = await db.update(u).set({ active: false }).where(and(eq(u.workspaceId, workspaceId), eq(u.id, userId))).returning({ id: u.id });
@@ -23,15 +27,37 @@ export async function deactivateUser(env: Env, workspaceId: string, userId: stri
   await revokeUserSessions(db, userId, now);
   // Capacity 0 from now on: routing assigns them nothing new, whatever happens to their sockets.
   await syncAgents(env, db, workspaceId, [userId]);
-  const conversations = await agentStub(env, workspaceId, userId).disconnect(REASON);
-  await Promise.all(
-    conversations.map(async (id) => {
+  const { served, watched } = await agentStub(env, workspaceId, userId).disconnect(REASON);
+  const closed = await Promise.all(
+    [...new Set([...served, ...watched])].map(async (id) => {
       try {
-        await conversationStub(env, workspaceId, id).disconnectActor(userId, REASON);
+        return await conversationStub(env, workspaceId, id).disconnectActor(userId, REASON);
       } catch (err) {
         console.error(`closing ${userId}'s sockets on ${id} failed`, err);
+        return 0;
       }
     }),
   );
-  return { closed_conversations: conversations.length };
+  return { closed_conversations: served.length, closed_sockets: closed.reduce((a, b) => a + b, 0) };
+}
+
+/** Undoes `deactivateUser`: the account can sign in and open sockets again. */
+export async function reactivateUser(env: Env, workspaceId: string, userId: string): Promise<void> {
+  const db = database(env.DB);
+  const u = schema.users;
+  const updated = await db.update(u).set({ active: true }).where(and(eq(u.workspaceId, workspaceId), eq(u.id, userId))).returning({ id: u.id });
+  if (updated.length === 0) throw new SwitchboardError("not_found", "no such user");
+  await agentStub(env, workspaceId, userId).reactivate();
+  await syncAgents(env, db, workspaceId, [userId]);
+}
+
+/**
+ * The gateway accepted a staff socket on a conversation: tell the user's object, so deactivation
+ * finds it. Called after the conversation accepted the socket, so whichever of this and
+ * `deactivateUser` reaches the agent's object second closes it: deactivation through the record,
+ * or this through the answer that the user is already deactivated.
+ */
+export async function recordStaffSocket(env: Env, workspaceId: string, userId: string, conversationId: string): Promise<void> {
+  if (await agentStub(env, workspaceId, userId).watch(conversationId)) return;
+  await conversationStub(env, workspaceId, conversationId).disconnectActor(userId, REASON);
 }

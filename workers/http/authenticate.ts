@@ -13,15 +13,20 @@ export const SESSION_COOKIE = "sb_session";
 const CONVERSATION_ROLE: Record<UserRole, Role> = { agent: "agent", supervisor: "supervisor", admin: "supervisor" };
 
 /**
- * The bearer token from `Authorization`, the session cookie, or — only where a browser cannot
- * set headers (WebSocket upgrades, event streams) — the `token` query parameter.
+ * Where a browser cannot set a header: `new WebSocket(url)` (the conversation and workstation
+ * sockets) and `<img src>` / `<a href>` to an attachment, which answers with a signed link. Only
+ * these GETs read `?token=`; everywhere else a token in the URL — which ends up in logs, history
+ * and Referer headers — does not authenticate (docs/permissions.md, "Tokens in the query string").
  */
+const QUERY_TOKEN_PATHS = [/^\/api\/conversations\/[^/]+\/ws$/, /^\/api\/agent\/ws$/, /^\/api\/attachments\/[^/]+$/];
+
+/** The bearer token from `Authorization`, the session cookie, or — on the paths above — the `token` query parameter. */
 function tokenOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | undefined {
   const header = c.req.header("authorization");
   if (header?.toLowerCase().startsWith("bearer ")) return header.slice(7).trim();
   const cookie = getCookie(c, SESSION_COOKIE);
   if (cookie) return cookie;
-  if (c.req.method === "GET") return c.req.query("token") ?? undefined;
+  if (c.req.method === "GET" && QUERY_TOKEN_PATHS.some((p) => p.test(c.req.path))) return c.req.query("token") ?? undefined;
   return undefined;
 }
 

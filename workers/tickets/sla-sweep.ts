@@ -1,11 +1,12 @@
 import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
-import type { Actor, SlaBreach } from "../../src/model/index.ts";
+import type { Actor, SlaBreach, WebhookEvent } from "../../src/model/index.ts";
 import { breachesAt } from "../../src/tickets/index.ts";
 import { database, schema } from "../db.ts";
 import type { Env } from "../env.ts";
 import { agentStub } from "../stubs.ts";
 import { webhookEvents } from "../webhooks/notify.ts";
-import { eventRow, toTicket } from "./tickets.ts";
+import { publishNow } from "../webhooks/outbox.ts";
+import { eventRow, insertIfChanged, outboxIfChanged, toTicket } from "./tickets.ts";
 
 /** Tickets examined per sweep; a longer backlog is taken up by the next run (every 5 minutes). */
 const SWEEP_LIMIT = 200;
@@ -41,25 +42,30 @@ export async function sweepTicketSla(env: Env, now = Date.now()): Promise<Breach
     .orderBy(t.dueAt)
     .limit(SWEEP_LIMIT);
   const found: Breach[] = [];
+  const published: WebhookEvent[] = [];
   for (const row of candidates) {
     const state = { status: row.status, first_reply_due_at: row.firstReplyDueAt, resolution_due_at: row.resolutionDueAt, first_replied_at: row.firstRepliedAt };
+    let current = row;
     for (const breach of breachesAt(state, now)) {
       const column = breach === "first_reply" ? t.firstReplyBreachedAt : t.resolutionBreachedAt;
       const dueAt = breach === "first_reply" ? row.firstReplyDueAt : row.resolutionDueAt;
-      const marked = await db
-        .update(t)
-        .set(breach === "first_reply" ? { firstReplyBreachedAt: now } : { resolutionBreachedAt: now })
-        .where(and(eq(t.id, row.id), isNull(column)))
-        .returning({ id: t.id });
+      const mark = breach === "first_reply" ? { firstReplyBreachedAt: now } : { resolutionBreachedAt: now };
+      const after = { ...current, ...mark };
+      const event = webhookEvents.ticketBreached(toTicket(after), breach, dueAt, now);
+      // The mark, its history entry and its webhook event together, and only by the run that marks it.
+      const [marked] = await db.batch([
+        db.update(t).set(mark).where(and(eq(t.id, row.id), isNull(column))).returning({ id: t.id }),
+        insertIfChanged(db, eventRow(row.workspaceId, row.id, "breached", SYSTEM, { breach, due_at: dueAt }, now)),
+        outboxIfChanged(db, event, row.id),
+      ] as const);
       if (marked.length === 0) continue;
-      found.push({ ticket: toTicket({ ...row, ...(breach === "first_reply" ? { firstReplyBreachedAt: now } : { resolutionBreachedAt: now }) }), breach, due_at: dueAt });
-      await db.insert(schema.ticketEvents).values(eventRow(row.workspaceId, row.id, "breached", SYSTEM, { breach, due_at: dueAt }, now));
+      current = after;
+      found.push({ ticket: toTicket(after), breach, due_at: dueAt });
+      published.push(event);
     }
   }
-  await Promise.all(found.map(async (b) => {
-    await notifyOwner(env, b, now);
-    await webhookEvents.ticketBreached(env, b.ticket, b.breach, b.due_at);
-  }));
+  await Promise.all(found.map((b) => notifyOwner(env, b, now)));
+  await publishNow(env, published);
   return found;
 }
 

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
-import type { Actor, CommentBody, CreateTicketBody, SlaBreach, SlaPolicy, Ticket, TicketComment, TicketEvent, TicketListQuery, TicketPatch } from "../../src/model/index.ts";
+import type { Actor, CommentBody, CreateTicketBody, SlaBreach, SlaPolicy, Ticket, TicketComment, TicketEvent, TicketListQuery, TicketPatch, WebhookEvent } from "../../src/model/index.ts";
 import { newId, SwitchboardError } from "../../src/model/index.ts";
 import { assertTicketTransition, deadlines, dueAt, policyFor } from "../../src/tickets/index.ts";
 import { unwrap } from "../conversation/rpc.ts";
@@ -8,6 +8,7 @@ import type { Env } from "../env.ts";
 import { conversationStub } from "../stubs.ts";
 import { decodeCursor, page } from "../v1/cursor.ts";
 import { webhookEvents } from "../webhooks/notify.ts";
+import { outboxValues, publishNow } from "../webhooks/outbox.ts";
 import { linkToConversation } from "./conversation-link.ts";
 
 type Row = typeof schema.tickets.$inferSelect;
@@ -52,7 +53,7 @@ function toComment(r: typeof schema.ticketComments.$inferSelect): TicketComment 
  * guarded update that lost a race records no history. (`changes()` counts the rows of the
  * previous statement on the connection, and a batch runs its statements in order on one.)
  */
-function insertIfChanged(db: Database, e: EventRow) {
+export function insertIfChanged(db: Database, e: EventRow) {
   const t = schema.tickets;
   return db.insert(schema.ticketEvents).select(
     db
@@ -68,6 +69,24 @@ function insertIfChanged(db: Database, e: EventRow) {
       })
       .from(t)
       .where(and(eq(t.id, e.ticketId), sql`changes() = 1`)),
+  );
+}
+
+/** The outbox row of `event`, written only if the statement before it in the batch changed a row (see `insertIfChanged`). */
+export function outboxIfChanged(db: Database, event: WebhookEvent, ticketId: string) {
+  const t = schema.tickets;
+  const v = outboxValues(event);
+  return db.insert(schema.webhookOutbox).select(
+    db
+      .select({
+        id: sql<number>`NULL`.as("id"),
+        workspaceId: sql<string>`${v.workspaceId}`.as("workspace_id"),
+        eventId: sql<string>`${v.eventId}`.as("event_id"),
+        event: sql<unknown>`${JSON.stringify(v.event)}`.as("event"),
+        createdAt: sql<number>`${v.createdAt}`.as("created_at"),
+      })
+      .from(t)
+      .where(and(eq(t.id, ticketId), sql`changes() = 1`)),
   );
 }
 
@@ -208,20 +227,24 @@ export async function createTicket(env: Env, workspaceId: string, actor: Actor, 
     createdAt: now,
     updatedAt: now,
   };
+  const created = webhookEvents.ticketCreated(
+    toTicket({ ...values, firstRepliedAt: null, firstReplyBreachedAt: null, resolutionBreachedAt: null, solvedAt: null, closedAt: null }),
+    now,
+  );
   await db.batch([
     db.insert(schema.tickets).values(values),
     db.insert(schema.ticketEvents).values(
       eventRow(workspaceId, id, "created", actor, { summary: body.summary, priority: body.priority, conversation_id: values.conversationId, contact_id: contactId }, now),
     ),
+    db.insert(schema.webhookOutbox).values(outboxValues(created)),
   ]);
+  await publishNow(env, [created]);
   if (body.conversation_id) {
     // The ticket is stored: a link that fails now is made by the ticket archive's next run.
     const link = { workspace_id: workspaceId, conversation_id: body.conversation_id, ticket_id: id, summary: body.summary, priority: body.priority, by: actor };
     await linkToConversation(env, link).catch((err: unknown) => console.error(`ticket ${id}: linking ${body.conversation_id} failed, the cron will retry`, err));
   }
-  const ticket = await getTicket(db, workspaceId, id);
-  await webhookEvents.ticketCreated(env, ticket);
-  return ticket;
+  return getTicket(db, workspaceId, id);
 }
 
 /**
@@ -270,14 +293,16 @@ export async function updateTicket(env: Env, viewer: TicketViewer, actor: Actor,
   set.dueAt = dueAt({ status: merged.status, first_reply_due_at: merged.firstReplyDueAt, resolution_due_at: merged.resolutionDueAt, first_replied_at: merged.firstRepliedAt });
   set.updatedAt = Math.max(now, before.updatedAt + 1);
   const t = schema.tickets;
+  const event = webhookEvents.ticketUpdated(toTicket({ ...before, ...set }), { changes: { ...(set.status ? { status: [before.status, set.status] } : {}), ...changes } }, now);
+  // Each insert is guarded by the one before it: a lost race stores neither history nor event.
   const [updated] = await db.batch([
     db.update(t).set(set).where(and(eq(t.id, id), eq(t.updatedAt, before.updatedAt))).returning({ id: t.id }),
     ...events.map((e) => insertIfChanged(db, e)),
+    outboxIfChanged(db, event, id),
   ] as const);
   if (updated.length === 0) throw new SwitchboardError("invalid_transition", "the ticket changed meanwhile; read it again and retry");
-  const ticket = await getTicket(db, workspaceId, id);
-  await webhookEvents.ticketUpdated(env, ticket, { changes: { ...(set.status ? { status: [before.status, set.status] } : {}), ...changes } });
-  return { ticket, changed: true };
+  await publishNow(env, [event]);
+  return { ticket: await getTicket(db, workspaceId, id), changed: true };
 }
 
 /**
@@ -307,27 +332,26 @@ export async function addComment(env: Env, viewer: TicketViewer, actor: Actor, i
   const events = [eventRow(workspaceId, id, "commented", actor, { comment_id: commentId, kind: body.kind, conversation_seq: seq }, now)];
   if (lateReply) events.push(eventRow(workspaceId, id, "breached", actor, { breach: "first_reply", due_at: ticket.firstReplyDueAt }, now));
   const t = schema.tickets;
-  const merged = { ...ticket, firstRepliedAt: firstReply ? now : ticket.firstRepliedAt };
+  const set = {
+    updatedAt: Math.max(now, ticket.updatedAt + 1),
+    ...(firstReply
+      ? {
+          firstRepliedAt: now,
+          dueAt: dueAt({ status: ticket.status, first_reply_due_at: ticket.firstReplyDueAt, resolution_due_at: ticket.resolutionDueAt, first_replied_at: now }),
+        }
+      : {}),
+    ...(lateReply ? { firstReplyBreachedAt: now } : {}),
+  };
+  const comment: TicketComment = { id: commentId, ticket_id: id, kind: body.kind, body: body.body, author: actor, created_at: now, conversation_seq: seq };
+  const stored = toTicket({ ...ticket, ...set });
+  const published = [webhookEvents.ticketUpdated(stored, { comment }, now)];
+  if (lateReply) published.push(webhookEvents.ticketBreached(stored, "first_reply", ticket.firstReplyDueAt, now));
   await db.batch([
     db.insert(schema.ticketComments).values({ id: commentId, workspaceId, ticketId: id, kind: body.kind, body: body.body, author: actor, conversationSeq: seq, createdAt: now }),
-    db
-      .update(t)
-      .set({
-        updatedAt: Math.max(now, ticket.updatedAt + 1),
-        ...(firstReply
-          ? {
-              firstRepliedAt: now,
-              dueAt: dueAt({ status: merged.status, first_reply_due_at: merged.firstReplyDueAt, resolution_due_at: merged.resolutionDueAt, first_replied_at: now }),
-            }
-          : {}),
-        ...(lateReply ? { firstReplyBreachedAt: now } : {}),
-      })
-      .where(eq(t.id, id)),
+    db.update(t).set(set).where(eq(t.id, id)),
     ...events.map((e) => db.insert(schema.ticketEvents).values(e)),
+    ...published.map((e) => db.insert(schema.webhookOutbox).values(outboxValues(e))),
   ]);
-  const comment: TicketComment = { id: commentId, ticket_id: id, kind: body.kind, body: body.body, author: actor, created_at: now, conversation_seq: seq };
-  const after = await getTicket(db, workspaceId, id);
-  await webhookEvents.ticketUpdated(env, after, { comment });
-  if (lateReply) await webhookEvents.ticketBreached(env, after, "first_reply", ticket.firstReplyDueAt);
-  return { comment, ticket: after };
+  await publishNow(env, published);
+  return { comment, ticket: await getTicket(db, workspaceId, id) };
 }

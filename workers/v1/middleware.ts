@@ -6,6 +6,7 @@ import { SwitchboardError } from "../../src/model/index.ts";
 import { isApiKeySecret, resolveApiKey } from "../auth/api-keys.ts";
 import { database, type Database, schema } from "../db.ts";
 import type { V1Env } from "./env.ts";
+import { openStoredResponse, sealStoredResponse } from "../webhooks/secret.ts";
 
 /** Resolves the API key in `Authorization: Bearer sbk_…` or answers 401. */
 export const authenticateKey: MiddlewareHandler<V1Env> = async (c, next) => {
@@ -47,7 +48,7 @@ export const idempotent: MiddlewareHandler<V1Env> = async (c, next) => {
     .values({ apiKeyId: apiKey.id, key, workspaceId: apiKey.workspace_id, route, requestHash, status: 0, createdAt: Date.now() })
     .onConflictDoNothing()
     .returning({ key: t.key });
-  if (claimed.length === 0) return replay(db, apiKey.id, key, requestHash);
+  if (claimed.length === 0) return replay(c.env, db, apiKey.id, key, requestHash);
 
   const where = and(eq(t.apiKeyId, apiKey.id), eq(t.key, key));
   await next();
@@ -56,11 +57,12 @@ export const idempotent: MiddlewareHandler<V1Env> = async (c, next) => {
     await db.delete(t).where(where);
     return;
   }
-  const body = await c.res.clone().text();
+  // Sealed: the response to a webhook create carries its signing secret (docs/webhooks.md).
+  const body = await sealStoredResponse(c.env, `${apiKey.id}/${key}`, await c.res.clone().text());
   await db.update(t).set({ status: c.res.status, body }).where(where);
 };
 
-async function replay(db: Database, apiKeyId: string, key: string, requestHash: string): Promise<Response> {
+async function replay(env: V1Env["Bindings"], db: Database, apiKeyId: string, key: string, requestHash: string): Promise<Response> {
   const t = schema.idempotencyKeys;
   const row = (await db.select().from(t).where(and(eq(t.apiKeyId, apiKeyId), eq(t.key, key))).limit(1))[0];
   if (!row) throw new SwitchboardError("idempotency_conflict", "this Idempotency-Key was just released; retry the request");
@@ -68,7 +70,7 @@ async function replay(db: Database, apiKeyId: string, key: string, requestHash: 
     throw new SwitchboardError("idempotency_conflict", "this Idempotency-Key was used with a different request; use a new key for a new request");
   }
   if (row.status === 0) throw new SwitchboardError("idempotency_conflict", "a request with this Idempotency-Key is still running; retry shortly");
-  return new Response(row.body, { status: row.status, headers: { "content-type": "application/json", "idempotent-replayed": "true" } });
+  return new Response(await openStoredResponse(env, `${apiKeyId}/${key}`, row.body ?? ""), { status: row.status, headers: { "content-type": "application/json", "idempotent-replayed": "true" } });
 }
 
 /** Cron: stored responses past their retry window. */

@@ -3,6 +3,7 @@ import { backoffSeconds, MAX_ATTEMPTS, SIGNATURE_HEADER, signatureHeader } from 
 import { database, schema } from "../db.ts";
 import type { Env } from "../env.ts";
 import type { WebhookJob } from "./emit.ts";
+import { openWebhookSecret } from "./secret.ts";
 
 /** A receiver that does not answer within this long has failed the attempt. */
 const TIMEOUT_MS = 10_000;
@@ -37,13 +38,15 @@ async function attempt(message: Message<WebhookJob>, env: Env): Promise<void> {
   let error: string | null = null;
   try {
     const timestamp = Math.floor(started / 1000);
+    // Opened only to sign, and only in this attempt: a key misconfiguration is a failed, retried attempt.
+    const secret = await openWebhookSecret(env, webhook);
     const response = await fetch(webhook.url, {
       method: "POST",
       body: delivery.payload,
       headers: {
         "content-type": "application/json",
         "user-agent": "Switchboard-Webhooks/1",
-        [SIGNATURE_HEADER]: await signatureHeader(webhook.secret, timestamp, delivery.payload),
+        [SIGNATURE_HEADER]: await signatureHeader(secret, timestamp, delivery.payload),
         "Switchboard-Event-Id": delivery.eventId,
         "Switchboard-Event-Type": delivery.eventType,
         "Switchboard-Delivery-Id": delivery.id,

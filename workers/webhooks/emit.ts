@@ -73,7 +73,7 @@ export async function emitConversationWebhooks(env: Env, batches: ConversationEv
   for (const [workspaceId, events] of byWorkspace) await emitWebhookEvents(env, workspaceId, events);
 }
 
-/** An event raised by this Worker (tickets, contacts): a fresh id, as it is emitted once. */
+/** An event raised by this Worker (tickets, contacts): a fresh id, fixed when the event is written to the outbox. */
 export function newWebhookEvent(type: WebhookEvent["type"], workspaceId: string, data: Record<string, unknown>, now = Date.now()): WebhookEvent {
   return { id: newId("event", now), type, workspace_id: workspaceId, created_at: now, data };
 }

@@ -1,24 +1,16 @@
-import type { Contact, SlaBreach, Ticket, TicketComment, WebhookEventType } from "../../src/model/index.ts";
-import type { Env } from "../env.ts";
-import { emitWebhookEvents, newWebhookEvent } from "./emit.ts";
+import type { Contact, SlaBreach, Ticket, TicketComment, WebhookEvent } from "../../src/model/index.ts";
+import { newWebhookEvent } from "./emit.ts";
 
 /**
- * Events raised by API calls (tickets, contacts), emitted after the change is stored. Best
- * effort: a failure here is logged and does not undo or fail the change the caller made.
+ * The events of changes made through the API (tickets, contacts). Each is written to the outbox
+ * in the batch that stores its change (workers/webhooks/outbox.ts), with its id fixed there, and
+ * published from there: once per subscription, and never lost with a stored change.
  */
-async function raise(env: Env, workspaceId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<void> {
-  try {
-    await emitWebhookEvents(env, workspaceId, [newWebhookEvent(type, workspaceId, data)]);
-  } catch (err) {
-    console.error(`could not emit the webhook event ${type}`, err);
-  }
-}
-
 export const webhookEvents = {
-  ticketCreated: (env: Env, ticket: Ticket) => raise(env, ticket.workspace_id, "ticket.created", { ticket }),
-  ticketUpdated: (env: Env, ticket: Ticket, change: { changes?: Record<string, [unknown, unknown]>; comment?: TicketComment }) =>
-    raise(env, ticket.workspace_id, "ticket.updated", { ticket, ...change }),
-  ticketBreached: (env: Env, ticket: Ticket, breach: SlaBreach, dueAt: number) =>
-    raise(env, ticket.workspace_id, "ticket.breached", { ticket, breach, due_at: dueAt }),
-  contactUpdated: (env: Env, contact: Contact) => raise(env, contact.workspace_id, "contact.updated", { contact }),
+  ticketCreated: (ticket: Ticket, at: number): WebhookEvent => newWebhookEvent("ticket.created", ticket.workspace_id, { ticket }, at),
+  ticketUpdated: (ticket: Ticket, change: { changes?: Record<string, [unknown, unknown]>; comment?: TicketComment }, at: number): WebhookEvent =>
+    newWebhookEvent("ticket.updated", ticket.workspace_id, { ticket, ...change }, at),
+  ticketBreached: (ticket: Ticket, breach: SlaBreach, dueAt: number, at: number): WebhookEvent =>
+    newWebhookEvent("ticket.breached", ticket.workspace_id, { ticket, breach, due_at: dueAt }, at),
+  contactUpdated: (contact: Contact, at: number): WebhookEvent => newWebhookEvent("contact.updated", contact.workspace_id, { contact }, at),
 };

@@ -7,6 +7,7 @@ import { database, type Database, schema } from "../db.ts";
 import type { Env } from "../env.ts";
 import { decodeCursor, page } from "../v1/cursor.ts";
 import { enqueue } from "./emit.ts";
+import { sealWebhookSecret } from "./secret.ts";
 
 type Row = typeof schema.webhooks.$inferSelect;
 
@@ -46,14 +47,37 @@ export async function getWebhook(db: Database, workspaceId: string, id: string) 
   return toWebhook(await row(db, workspaceId, id));
 }
 
-/** The secret (`whsec_…`) is in this response only; it signs every delivery (docs/webhooks.md). */
-export async function createWebhook(db: Database, workspaceId: string, body: z.infer<typeof CreateWebhookBody>, now = Date.now()) {
+/** The secret (`whsec_…`) is in this response only, and stored sealed; it signs every delivery (docs/webhooks.md). */
+export async function createWebhook(env: Env, workspaceId: string, body: z.infer<typeof CreateWebhookBody>, now = Date.now()) {
+  const id = newId("webhook", now);
   const secret = `whsec_${randomToken(32)}`;
-  const rows = await db
+  const rows = await database(env.DB)
     .insert(schema.webhooks)
-    .values({ id: newId("webhook", now), workspaceId, url: body.url, eventTypes: [...new Set(body.event_types)], description: body.description ?? null, secret, createdAt: now, updatedAt: now })
+    .values({
+      id,
+      workspaceId,
+      url: body.url,
+      eventTypes: [...new Set(body.event_types)],
+      description: body.description ?? null,
+      secret: await sealWebhookSecret(env, workspaceId, id, secret),
+      createdAt: now,
+      updatedAt: now,
+    })
     .returning();
   return { ...toWebhook(rows[0]!), secret };
+}
+
+/** A new secret replaces the old one at once; like on create, this response is the only time it is shown. */
+export async function rotateWebhookSecret(env: Env, workspaceId: string, id: string, now = Date.now()) {
+  const db = database(env.DB);
+  await row(db, workspaceId, id);
+  const secret = `whsec_${randomToken(32)}`;
+  const w = schema.webhooks;
+  await db
+    .update(w)
+    .set({ secret: await sealWebhookSecret(env, workspaceId, id, secret), updatedAt: now })
+    .where(and(eq(w.workspaceId, workspaceId), eq(w.id, id)));
+  return { ...(await getWebhook(db, workspaceId, id)), secret };
 }
 
 export async function updateWebhook(db: Database, workspaceId: string, id: string, patch: z.infer<typeof WebhookPatch>) {

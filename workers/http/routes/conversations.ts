@@ -8,6 +8,7 @@ import {
   TransferBody,
   AssistBody,
 } from "../../../src/model/index.ts";
+import { recordStaffSocket } from "../../auth/deactivate.ts";
 import { CALLER_HEADER, unwrap } from "../../conversation/rpc.ts";
 import { database } from "../../db.ts";
 import { listConversations } from "../../directory/conversation-index.ts";
@@ -33,9 +34,13 @@ export const conversationRoutes = new Hono<AppEnv>()
     const lastSeq = url.searchParams.get("last_seq");
     if (lastSeq !== null) target.searchParams.set("last_seq", lastSeq);
     // A fresh request: nothing the client sent reaches the object except what is validated here.
-    return stubFromPath(c).fetch(target, {
+    const res = await stubFromPath(c).fetch(target, {
       headers: { Upgrade: c.req.header("upgrade") ?? "", [CALLER_HEADER]: JSON.stringify(c.get("caller")) },
     });
+    const user = c.get("user");
+    // Once per staff connection (not per message): deactivation must be able to find this socket.
+    if (res.webSocket && user) await recordStaffSocket(c.env, user.workspace_id, user.id, c.req.param("id"));
+    return res;
   })
   .post("/:id/messages", async (c) => {
     const body = await readJson(c, PostMessageBody);

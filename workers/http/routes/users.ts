@@ -1,7 +1,7 @@
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { InvitationBody, SwitchboardError, UserId, UserPatch } from "../../../src/model/index.ts";
-import { deactivateUser } from "../../auth/deactivate.ts";
+import { deactivateUser, reactivateUser } from "../../auth/deactivate.ts";
 import { inviteUser, issuePasswordReset, type Issued } from "../../auth/user-tokens.ts";
 import { database, type Database, schema } from "../../db.ts";
 import { syncAgents } from "../../directory/routing-config.ts";
@@ -74,12 +74,8 @@ export const userRoutes = new Hono<AppEnv>()
   .post("/:id/reactivate", async (c) => {
     const admin = c.get("user")!;
     const id = userIdParam(c.req.param("id"));
-    const db = database(c.env.DB);
-    const u = schema.users;
-    const updated = await db.update(u).set({ active: true }).where(and(eq(u.workspaceId, admin.workspace_id), eq(u.id, id))).returning({ id: u.id });
-    if (updated.length === 0) throw new SwitchboardError("not_found", "no such user");
-    await syncAgents(c.env, db, admin.workspace_id, [id]);
-    return c.json((await managedUsers(db, admin.workspace_id, eq(schema.users.id, id)))[0]);
+    await reactivateUser(c.env, admin.workspace_id, id);
+    return c.json((await managedUsers(database(c.env.DB), admin.workspace_id, eq(schema.users.id, id)))[0]);
   })
   .post("/:id/password-reset", async (c) => {
     const admin = c.get("user")!;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Contact, ContactId, ContactPatch, PageQuery, pageOf, SwitchboardError } from "../../../src/model/index.ts";
 import { database, type Database, schema } from "../../db.ts";
 import { webhookEvents } from "../../webhooks/notify.ts";
+import { outboxInsert, publishNow } from "../../webhooks/outbox.ts";
 import { decodeCursor, page } from "../cursor.ts";
 import { requireScope } from "../middleware.ts";
 import { errors, jsonBody, ok, security, v1Router } from "../openapi.ts";
@@ -82,18 +83,19 @@ export const contactsV1 = v1Router()
         const id = c.req.valid("param").id;
         const patch = c.req.valid("json");
         const db = database(c.env.DB);
-        await findContact(db, ws, id);
+        const before = await findContact(db, ws, id);
         const t = schema.contacts;
-        await db
-          .update(t)
-          .set({
-            ...(patch.name === undefined ? {} : { name: patch.name }),
-            ...(patch.email === undefined ? {} : { email: patch.email }),
-            updatedAt: Date.now(),
-          })
-          .where(and(eq(t.workspaceId, ws), eq(t.id, id)));
-        const contact = await findContact(db, ws, id);
-        await webhookEvents.contactUpdated(c.env, contact);
-        return c.json(contact, 200);
+        const now = Date.now();
+        const set = {
+          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.email === undefined ? {} : { email: patch.email }),
+          updatedAt: now,
+        };
+        const contact: Contact = { ...before, ...(set.name === undefined ? {} : { name: set.name }), ...(set.email === undefined ? {} : { email: set.email }), updated_at: now };
+        const event = webhookEvents.contactUpdated(contact, now);
+        // The change and its webhook event are stored together (workers/webhooks/outbox.ts).
+        await db.batch([db.update(t).set(set).where(and(eq(t.workspaceId, ws), eq(t.id, id))), outboxInsert(db, event)]);
+        await publishNow(c.env, [event]);
+        return c.json(await findContact(db, ws, id), 200);
       },
     );

@@ -4,6 +4,8 @@ import { z } from "zod";
 import type { Actor } from "../../../src/model/index.ts";
 import {
   Ack,
+  ArchivedTranscriptPage,
+  ArchivedTranscriptQuery,
   ConversationId,
   ConversationList,
   ConversationListQuery,
@@ -20,6 +22,9 @@ import { database, schema } from "../../db.ts";
 import { listConversations } from "../../directory/conversation-index.ts";
 import { conversationStub } from "../../stubs.ts";
 import type { KeyCaller } from "../../auth/api-keys.ts";
+import { recordAudit } from "../../archive/audit.ts";
+import { transcriptPage } from "../../archive/transcript-page.ts";
+import { conversationRow } from "../../archive/transcript.ts";
 import { idempotent, requireScope } from "../middleware.ts";
 import { errors, IdempotencyHeaders, jsonBody, ok, security, v1Router } from "../openapi.ts";
 
@@ -100,6 +105,29 @@ export const conversationsV1 = v1Router()
       const stub = conversationStub(c.env, key.workspace_id, c.req.valid("param").id);
       const ack = unwrap(await stub.postMessage({ workspace_id: key.workspace_id, actor }, message));
       return c.json(ack, ack.duplicate ? 200 : 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/conversations/{id}/transcript",
+      tags: ["Conversations"],
+      summary: "A page of the conversation's archived transcript after a seq, read from the archive",
+      description:
+        "Every archived event (messages and internal notes, assignments, transfers, state changes) in seq order, up to the index's `archived_seq`; " +
+        "page with `after` = `next_after` until `complete`. Masked (脱敏) unless `raw=true`; every read is recorded in the audit log under the key's id.",
+      security,
+      middleware: [requireScope("archive:read")] as const,
+      request: { params: IdParam, query: ArchivedTranscriptQuery },
+      responses: { 200: ok(ArchivedTranscriptPage), ...errors },
+    }),
+    async (c) => {
+      const key = c.get("key");
+      const { after, limit, raw } = c.req.valid("query");
+      const db = database(c.env.DB);
+      const row = await conversationRow(db, key.workspace_id, c.req.valid("param").id);
+      await recordAudit(db, { workspaceId: key.workspace_id, userId: key.id, action: "view", conversationId: row.id, query: c.req.query(), raw });
+      return c.json(await transcriptPage(c.env.ARCHIVE, row, after, limit, raw), 200);
     },
   );
 

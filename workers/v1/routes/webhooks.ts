@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { CreatedWebhook, CreateWebhookBody, DeliveryId, DeliveryListQuery, pageOf, Webhook, WebhookDelivery, WebhookId } from "../../../src/model/index.ts";
 import { database } from "../../db.ts";
-import { createWebhook, listDeliveries, listWebhooks, replayDelivery } from "../../webhooks/subscriptions.ts";
+import { createWebhook, listDeliveries, listWebhooks, replayDelivery, rotateWebhookSecret } from "../../webhooks/subscriptions.ts";
 import { idempotent, requireScope } from "../middleware.ts";
 import { errors, IdempotencyHeaders, jsonBody, ok, security, v1Router } from "../openapi.ts";
 
@@ -31,7 +31,21 @@ export const webhooksV1 = v1Router()
       request: { headers: IdempotencyHeaders, body: jsonBody(CreateWebhookBody) },
       responses: { 201: ok(CreatedWebhook, "Created"), ...errors },
     }),
-    async (c) => c.json(await createWebhook(database(c.env.DB), c.get("key").workspace_id, c.req.valid("json")), 201),
+    async (c) => c.json(await createWebhook(c.env, c.get("key").workspace_id, c.req.valid("json")), 201),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/webhooks/{id}/secret",
+      tags: ["Webhooks"],
+      summary: "Replace the signing secret at once; the new one is in this response only",
+      description: "Every attempt from now on, retries of older events included, is signed with the new secret.",
+      security,
+      middleware: [requireScope("webhooks:manage"), idempotent] as const,
+      request: { headers: IdempotencyHeaders, params: z.object({ id: WebhookId }) },
+      responses: { 200: ok(CreatedWebhook, "The subscription with its new secret"), ...errors },
+    }),
+    async (c) => c.json(await rotateWebhookSecret(c.env, c.get("key").workspace_id, c.req.valid("param").id), 200),
   )
   .openapi(
     createRoute({
