@@ -280,6 +280,8 @@ export const metricConversations = sqliteTable("metric_conversations", {
   /** The zone its facts were bucketed in. */
   timezone: text("timezone").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  /** Set by the delivery that last saved the fold: only that delivery's rollup increments apply. */
+  claim: text("claim"),
 });
 
 /** One conversation's contribution to the rollups, replaced whole whenever its fold moves on. */
@@ -297,7 +299,7 @@ export const metricFacts = sqliteTable(
   ],
 );
 
-/** Sums of metric_facts per workspace, local hour and dimensions: what dashboards read. */
+/** Sums of metric_facts per workspace, local hour and dimensions, kept by increments: what dashboards read. */
 export const metricRollups = sqliteTable(
   "metric_rollups",
   {

@@ -59,6 +59,16 @@ export function addFacts(into: Map<string, Fact>, facts: Iterable<Fact>): Map<st
 }
 
 /**
+ * What changes in the rollups when a conversation's facts go from `before` to `after`: per key, the
+ * difference of each measure; keys whose measures all stay put are left out.
+ */
+export function factDeltas(before: Iterable<Fact>, after: Iterable<Fact>): Fact[] {
+  // 0 - x rather than -x: a measure at zero stays +0.
+  const negated = [...before].map((f) => ({ ...f, ...Object.fromEntries(MEASURES.map((m) => [m, 0 - f[m]])) }) as Fact);
+  return [...addFacts(addFacts(new Map(), negated), after).values()].filter((f) => MEASURES.some((m) => f[m] !== 0));
+}
+
+/**
  * A conversation's contribution to the rollups: a pure function of its folded events and the
  * workspace's time zone (docs/metrics.md says which event each measure is counted at, and for
  * whom). Facts with equal keys are merged; all-zero facts are dropped.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { conversationFacts, emptyMetrics, type Fact, foldEvents, localHour, splitByHour, zeroMeasures } from "../../src/metrics/index.ts";
+import { conversationFacts, emptyMetrics, type Fact, factDeltas, foldEvents, localHour, splitByHour, zeroMeasures } from "../../src/metrics/index.ts";
 import type { ConversationEvent } from "../../src/model/index.ts";
 
 const TZ = "Asia/Shanghai";
@@ -210,5 +210,22 @@ describe("local hour buckets", () => {
       [9, 10 * MIN],
       [10, 10 * MIN],
     ]);
+  });
+});
+
+describe("rollup increments", () => {
+  const fact = (hour: number, measures: Partial<Fact>): Fact => ({ day: "2026-11-26", hour, channel: "web", group_id: "g", agent_id: "a", ...zeroMeasures(), ...measures });
+
+  it("add to an hour what a conversation's facts gained and take from it what they lost", () => {
+    const before = [fact(9, { started: 1, assignments: 1, queue_wait_ms: 4000 })];
+    const after = [fact(9, { started: 1, assignments: 1, queue_wait_ms: 4000, ended: 1 }), fact(10, { transferred: 1 })];
+    expect(factDeltas(before, after)).toEqual([fact(9, { ended: 1 }), fact(10, { transferred: 1 })]);
+    expect(factDeltas(after, before)).toEqual([fact(9, { ended: -1 }), fact(10, { transferred: -1 })]);
+  });
+
+  it("leave out hours whose sums do not move", () => {
+    const same = [fact(9, { started: 1 })];
+    expect(factDeltas(same, same)).toEqual([]);
+    expect(factDeltas([], same)).toEqual(same);
   });
 });

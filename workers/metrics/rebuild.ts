@@ -75,7 +75,7 @@ export async function rebuildPage(db: Database, d1: D1Database, bucket: R2Bucket
     const keys = differingKeys(current, rebuilt);
     if (keys.length === 0) continue;
     report.conversations.push({ conversation_id: row.id, keys });
-    if (options.apply) statements.push(saveFold(d1, workspaceId, row.id, state, timezone, now), ...replaceFacts(d1, workspaceId, row.id, rebuilt));
+    if (options.apply) statements.push(saveFold(d1, workspaceId, row.id, state, timezone, now, null), ...replaceFacts(d1, workspaceId, row.id, rebuilt));
   }
   if (hours.size > 0) {
     const where = `workspace_id = ?1 AND day IN (SELECT value FROM json_each(?2)) AND (day || '|' || hour) IN (SELECT value FROM json_each(?3))`;

@@ -130,14 +130,37 @@ export function refreshRollups(d1: D1Database, workspaceId: string, hours: Set<s
   ];
 }
 
-/** Stores a conversation's fold; with `expectSeq`, only if the stored one is still at that seq (-1: none yet). */
-export function saveFold(d1: D1Database, workspaceId: string, conversationId: string, state: ConversationMetrics, timezone: string, now: number, expectSeq?: number) {
-  const guard = expectSeq === undefined ? "" : "WHERE metric_conversations.seq = ?7";
+/**
+ * Stores a conversation's fold, marked with `claim`; with `expectSeq`, only if the stored one is
+ * still at that seq (-1: none yet). Statements guarded by the claim then apply only for the
+ * delivery whose fold was saved, however many deliveries of the same events race.
+ */
+export function saveFold(d1: D1Database, workspaceId: string, conversationId: string, state: ConversationMetrics, timezone: string, now: number, claim: string | null, expectSeq?: number) {
+  const guard = expectSeq === undefined ? "" : "WHERE metric_conversations.seq = ?8";
   return d1
     .prepare(
-      `INSERT INTO metric_conversations (conversation_id, workspace_id, seq, state, timezone, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-       ON CONFLICT (conversation_id) DO UPDATE SET seq = excluded.seq, state = excluded.state, timezone = excluded.timezone, updated_at = excluded.updated_at ${guard}
+      `INSERT INTO metric_conversations (conversation_id, workspace_id, seq, state, timezone, updated_at, claim) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+       ON CONFLICT (conversation_id) DO UPDATE SET seq = excluded.seq, state = excluded.state, timezone = excluded.timezone, updated_at = excluded.updated_at, claim = excluded.claim ${guard}
        RETURNING conversation_id, seq`,
     )
-    .bind(conversationId, workspaceId, state.seq, JSON.stringify(state), timezone, now, ...(expectSeq === undefined ? [] : [expectSeq]));
+    .bind(conversationId, workspaceId, state.seq, JSON.stringify(state), timezone, now, claim, ...(expectSeq === undefined ? [] : [expectSeq]));
+}
+
+/**
+ * Adds a conversation's fact changes to the rollups, if `claim` still marks its stored fold: the
+ * cost of a delivery is its own changes, not the size of the hours they fall in.
+ */
+export function incrementRollups(d1: D1Database, workspaceId: string, conversationId: string, claim: string, deltas: Fact[]): D1PreparedStatement[] {
+  if (deltas.length === 0) return [];
+  const rows = deltas.map((f) => COLUMNS.map((c) => f[c]));
+  return [
+    d1
+      .prepare(
+        `INSERT INTO metric_rollups (workspace_id, ${COLUMNS.join(", ")})
+         SELECT ?1, ${COLUMNS.map((_, i) => `value ->> '$[${i}]'`).join(", ")}
+         FROM json_each(?3) WHERE EXISTS (SELECT 1 FROM metric_conversations WHERE conversation_id = ?2 AND claim = ?4)
+         ON CONFLICT (workspace_id, ${KEY.join(", ")}) DO UPDATE SET ${MEASURES.map((m) => `${m} = ${m} + excluded.${m}`).join(", ")}`,
+      )
+      .bind(workspaceId, conversationId, JSON.stringify(rows), claim),
+  ];
 }

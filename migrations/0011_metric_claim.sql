@@ -1,0 +1,1 @@
+ALTER TABLE `metric_conversations` ADD `claim` text;
