@@ -32,6 +32,7 @@ export type {
   TicketPriority,
   TransferTarget,
   User,
+  WechatAccountView,
 } from "../../src/model/index.ts";
 export type { AgentServerFrame, ServerFrame, ConversationSnapshot };
 export type Welcome = z.infer<typeof WelcomeFrame>;
