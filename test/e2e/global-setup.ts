@@ -12,10 +12,13 @@ declare module "vitest" {
   }
 }
 
-/** One `wrangler dev` on a free port with a throw-away, migrated and seeded state dir. */
+/**
+ * One `wrangler dev` on a free port with a throw-away, migrated and seeded state dir. The cron
+ * handler is reachable at /__scheduled (`--test-scheduled`): a test runs the SLA sweep on demand.
+ */
 export default async function setup(project: TestProject) {
   ensureDevVars();
-  const target = await startWranglerDev({ name: "e2e", prepare: (dir: string) => migrateAndSeed({ persistTo: dir }) });
+  const target = await startWranglerDev({ name: "e2e", args: ["--test-scheduled"], prepare: (dir: string) => migrateAndSeed({ persistTo: dir }) });
   project.provide("base", target.base);
   return async () => {
     const { leftovers } = await target.stop();

@@ -282,17 +282,18 @@ interface Policy {
 
 function Attachments() {
   const t = useT();
-  const [data, reload, loadError] = useLoad<Policy>("/api/admin/channels/attachments");
+  const [data, , loadError] = useLoad<Policy>("/api/admin/channels/attachments");
   return (
     <section class="card" data-testid="attachment-policy">
       <h3>{t("attachment_policy")}</h3>
       {loadError && <pre class="error">{loadError}</pre>}
-      {data && <PolicyForm key={JSON.stringify(data)} policy={data} saved={reload} />}
+      {data && <PolicyForm policy={data} />}
     </section>
   );
 }
 
-function PolicyForm({ policy, saved }: { policy: Policy; saved(): void }) {
+/** Loaded once: what the admin typed stays in the form after saving, as the server stored it. */
+function PolicyForm({ policy }: { policy: Policy }) {
   const t = useT();
   const [mb, setMb] = useState(String(Math.round((policy.max_bytes / 1024 / 1024) * 100) / 100));
   const [types, setTypes] = useState(policy.allowed_types.join("\n"));
@@ -303,7 +304,7 @@ function PolicyForm({ policy, saved }: { policy: Policy; saved(): void }) {
       onSubmit={async (e) => {
         e.preventDefault();
         const body = { max_bytes: Math.round(Number(mb) * 1024 * 1024), allowed_types: types.split(/[\s,]+/).filter(Boolean) };
-        if (await run(() => api("/api/admin/channels/attachments", { method: "PUT", body }), t("saved"))) saved();
+        await run(() => api("/api/admin/channels/attachments", { method: "PUT", body }), t("saved"));
       }}
     >
       <div class="field-row">
