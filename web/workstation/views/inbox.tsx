@@ -127,7 +127,7 @@ function AllList({ selected, onSelect, onList, directory }: Props) {
   return (
     <aside class="list" data-testid="inbox-all">
       <div class="filters">
-        <select value={state} onChange={(e) => setState((e.target as HTMLSelectElement).value as ConversationState)}>
+        <select name="state" value={state} aria-label={t("state")} onChange={(e) => setState((e.target as HTMLSelectElement).value as ConversationState)}>
           <option value="">{t("any_state")}</option>
           {STATES.map((s) => (
             <option key={s} value={s}>
