@@ -8,6 +8,8 @@ const base = inject("base");
 const ADMIN = "admin@demo.switchboard.test";
 let browser: Browser;
 let admin: Page;
+/** The account the first test connects, which the second edits. */
+let connectedAppId: string;
 
 const alnum = (n: number) => Array.from(randomBytes(n), (b) => "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]).join("");
 
@@ -30,6 +32,7 @@ afterAll(async () => {
 describe("channels administration on the workstation", () => {
   it("connects a WeChat account and lists it with the callback URL to paste into WeChat, never its secrets", async () => {
     const appId = `wx${alnum(16)}`;
+    connectedAppId = appId;
     const secret = alnum(32);
     const token = alnum(16);
     const aesKey = alnum(43);
@@ -56,14 +59,13 @@ describe("channels administration on the workstation", () => {
   });
 
   it("edits a WeChat account's mode without re-entering its secrets", async () => {
-    const item = admin.locator("[data-testid=wechat-account]").first();
-    const appId = (await item.getAttribute("data-app-id"))!;
+    const appId = connectedAppId;
+    const item = admin.locator(`[data-testid=wechat-account][data-app-id='${appId}']`);
     await item.locator("button.link").click();
     const edit = item.locator("[data-testid=wechat-edit]");
     await edit.locator("select[name=mode]").selectOption("compatible");
     await edit.locator("button.primary").click();
-    const updated = admin.locator(`[data-testid=wechat-account][data-app-id='${appId}']`);
-    await expect.poll(() => updated.innerText()).toContain("Compatible");
+    await expect.poll(() => item.locator(".pill").allInnerTexts()).toEqual(["Official account", "Compatible"]);
     const listed = (await adminApi("/api/admin/channels/wechat")).items.find((a: { app_id: string }) => a.app_id === appId);
     expect(listed).toMatchObject({ mode: "compatible", has_encoding_aes_key: true });
   });
