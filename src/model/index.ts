@@ -20,3 +20,4 @@ export * from "./users.ts";
 export * from "./webhooks.ts";
 export * from "./directory.ts";
 export * from "./canned-replies.ts";
+export * from "./queues.ts";

@@ -294,6 +294,7 @@ const CASES: Record<string, Case> = {
   "GET /v1/webhooks/:id/deliveries": { probes: () => [get("key", `/v1/webhooks/${b.webhook}/deliveries`)] },
   "POST /v1/webhooks/deliveries/:id/replay": { probes: () => [send("key", "POST", `/v1/webhooks/deliveries/${b.delivery}/replay`, {})] },
   "GET /api/directory": { probes: () => [get("agent", "/api/directory", OK)] },
+  "GET /api/queues": { probes: () => [get("agent", "/api/queues", OK), get("admin", "/api/queues", OK)] },
   "GET /api/canned-replies": { probes: () => [get("agent", "/api/canned-replies", OK)] },
   "POST /api/canned-replies": { probes: () => [send("supervisor", "POST", "/api/canned-replies", { title: "A's reply", body: "Hello from A" }, [201])] },
   "PUT /api/canned-replies/:id": { probes: () => [send("supervisor", "PUT", `/api/canned-replies/${b.canned}`, { title: "taken", body: "over" })] },

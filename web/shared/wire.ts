@@ -31,6 +31,7 @@ export type {
   Ticket,
   TicketPriority,
   TransferTarget,
+  QueueList,
   User,
   WechatAccountView,
 } from "../../src/model/index.ts";
