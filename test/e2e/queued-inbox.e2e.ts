@@ -8,6 +8,7 @@ let browser: Browser;
 let adminToken: string;
 let liveVersion: number | undefined;
 let deskId: string;
+let agent: Page | undefined;
 const contexts: BrowserContext[] = [];
 const visitors: { conversation_id: string; token: string }[] = [];
 
@@ -50,6 +51,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const v of visitors) await visitorEnds(base, v.conversation_id, v.token);
+  // Presence outlives the page: leave the agent Online, as the other files find them.
+  if (agent) {
+    await agent.selectOption("[data-testid=presence]", "online");
+    const presence = async () => (await adminApi(`/api/admin/skill-groups/${deskId}/stats`)).agents[0]?.presence;
+    for (let i = 0; i < 50 && (await presence()) !== "online"; i++) await new Promise((r) => setTimeout(r, 200));
+    if ((await presence()) !== "online") throw new Error(`${DEMO.agent2} did not come back Online`);
+  }
   if (liveVersion !== undefined) await adminApi(`/api/admin/routing/rules/versions/${liveVersion}/restore`, "POST", {});
   for (const c of contexts) await c.close();
   await browser?.close();
@@ -57,7 +65,7 @@ afterAll(async () => {
 
 describe("the Queued inbox", () => {
   it("shows each waiting conversation at its place in its group's queue, from one request", async () => {
-    const agent = await newPage();
+    agent = await newPage();
     await signIn(agent, base, DEMO.agent2);
     await agent.selectOption("[data-testid=presence]", "away");
     await expect.poll(async () => (await adminApi(`/api/admin/skill-groups/${deskId}/stats`)).agents.map((a: { presence: string }) => a.presence)).toEqual(["away"]);

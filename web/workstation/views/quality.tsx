@@ -169,11 +169,12 @@ function Verdict({ review }: { review: Review }) {
 /** Scores every criterion of the chosen scorecard (0–100); the server computes the weighted total. */
 function ScoreForm({ review, cards, submitted }: { review: Review; cards: Scorecard[]; submitted(r: Review): void }) {
   const t = useT();
-  const [cardId, setCardId] = useState(review.scorecard_id ?? cards[0]?.id ?? "");
+  const [cardId, setCardId] = useState(review.scorecard_id ?? "");
   const [scores, setScores] = useState<Record<string, string>>(() => Object.fromEntries(Object.entries(review.scores ?? {}).map(([k, v]) => [k, String(v)])));
   const [comment, setComment] = useState(review.comment ?? "");
   const [error, setError] = useState<string | null>(null);
-  const card = cards.find((c) => c.id === cardId);
+  // Until one is picked, the first card: the list may arrive after the transcript.
+  const card = cards.find((c) => c.id === cardId) ?? cards[0];
   if (cards.length === 0) return <p class="muted">{t("qa_no_scorecards")}</p>;
   return (
     <form
@@ -194,7 +195,7 @@ function ScoreForm({ review, cards, submitted }: { review: Review; cards: Scorec
       <div class="inline">
         <label>
           {t("scorecard")}{" "}
-          <select name="scorecard" value={cardId} onChange={(e) => setCardId((e.target as HTMLSelectElement).value)}>
+          <select name="scorecard" value={card?.id ?? ""} onChange={(e) => setCardId((e.target as HTMLSelectElement).value)}>
             {cards.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name}
