@@ -8,8 +8,10 @@ const base = inject("base");
 const ADMIN = "admin@demo.switchboard.test";
 let browser: Browser;
 let admin: Page;
-/** The account the first test connects, which the second edits. */
+/** The account the first test connects, which later tests edit and disconnect. */
 let connectedAppId: string;
+/** The inbox a test adds, which a later one removes. */
+let addedInbox: string;
 
 const alnum = (n: number) => Array.from(randomBytes(n), (b) => "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]).join("");
 
@@ -61,7 +63,7 @@ describe("channels administration on the workstation", () => {
   it("edits a WeChat account's mode without re-entering its secrets", async () => {
     const appId = connectedAppId;
     const item = admin.locator(`[data-testid=wechat-account][data-app-id='${appId}']`);
-    await item.locator("button.link").click();
+    await item.locator("[data-testid=wechat-edit-toggle]").click();
     const edit = item.locator("[data-testid=wechat-edit]");
     await edit.locator("select[name=mode]").selectOption("compatible");
     await edit.locator("button.primary").click();
@@ -86,6 +88,7 @@ describe("channels administration on the workstation", () => {
 
   it("adds an email inbox and lists it with its name, beside the Email Routing steps", async () => {
     const address = `help-${alnum(6)}@shop.example`;
+    addedInbox = address;
     const section = admin.locator("[data-testid=email-inboxes]");
     await section.locator("input[name=address]").fill(address);
     await section.locator("input[name=name]").fill("Shop Help");
@@ -103,6 +106,26 @@ describe("channels administration on the workstation", () => {
     const error = section.locator("[data-testid=email-result].error");
     await expect.poll(() => error.innerText()).toContain("must not contain '+'");
     expect(await section.locator("[data-testid=email-inbox]", { hasText: "help+sales@shop.example" }).count()).toBe(0);
+  });
+
+  it("removes the inbox after a confirmation, and it is no longer listed", async () => {
+    const section = admin.locator("[data-testid=email-inboxes]");
+    const row = section.locator("[data-testid=email-inbox]", { hasText: addedInbox });
+    admin.once("dialog", (d) => void d.accept());
+    await row.locator("[data-testid=email-remove]").click();
+    await row.waitFor({ state: "detached" });
+    expect((await adminApi("/api/admin/channels/email")).items.map((i: { address: string }) => i.address)).not.toContain(addedInbox);
+  });
+
+  it("keeps the WeChat account when the disconnect is not confirmed, and disconnects it when it is", async () => {
+    const item = admin.locator(`[data-testid=wechat-account][data-app-id='${connectedAppId}']`);
+    admin.once("dialog", (d) => void d.dismiss());
+    await item.locator("[data-testid=wechat-remove]").click();
+    expect((await adminApi("/api/admin/channels/wechat")).items.map((a: { app_id: string }) => a.app_id)).toContain(connectedAppId);
+    admin.once("dialog", (d) => void d.accept());
+    await item.locator("[data-testid=wechat-remove]").click();
+    await item.waitFor({ state: "detached" });
+    expect((await adminApi("/api/admin/channels/wechat")).items.map((a: { app_id: string }) => a.app_id)).not.toContain(connectedAppId);
   });
 
   it("saves the attachment policy, and an out-of-range size shows the API's error", async () => {

@@ -168,11 +168,13 @@ const CASES: Record<string, Case> = {
   "PUT /api/admin/channels/forms": { probes: () => [send("admin", "PUT", "/api/admin/channels/forms", { turnstile_secret: null }, OK)] },
   "GET /api/admin/channels/email": { probes: () => [get("admin", "/api/admin/channels/email", OK)] },
   "POST /api/admin/channels/email": { probes: () => [send("admin", "POST", "/api/admin/channels/email", { address: b.inbox }, [400])] },
+  "DELETE /api/admin/channels/email/:address": { probes: () => [send("admin", "DELETE", `/api/admin/channels/email/${encodeURIComponent(b.inbox)}`, undefined)] },
   "GET /api/admin/channels/wechat": { probes: () => [get("admin", "/api/admin/channels/wechat", OK)] },
   "POST /api/admin/channels/wechat": {
     probes: () => [send("admin", "POST", "/api/admin/channels/wechat", { app_id: "wxaaaaaaaa01", app_secret: "a-secret-of-16-chars", token: "atoken", mode: "plain" }, [201])],
   },
   "GET /api/admin/channels/wechat/:id": { probes: () => [get("admin", `/api/admin/channels/wechat/${b.wechat}`)] },
+  "DELETE /api/admin/channels/wechat/:id": { probes: () => [send("admin", "DELETE", `/api/admin/channels/wechat/${b.wechat}`, undefined)] },
   "PATCH /api/admin/channels/wechat/:id": { probes: () => [send("admin", "PATCH", `/api/admin/channels/wechat/${b.wechat}`, { token: "hijacked" })] },
   "GET /api/contacts": { probes: () => [get("agent", `/api/contacts?kind=email&value=${encodeURIComponent(b.email)}`)] },
   "GET /api/contacts/:id": { probes: () => [get("agent", `/api/contacts/${b.contact}`)] },

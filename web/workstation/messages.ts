@@ -248,6 +248,10 @@ export const en = {
   sampled: "{day}: {ended} conversations ended, {selected} selected for review.",
   ticket_breached_first_reply: "Ticket “{summary}” missed its promised reply time.",
   ticket_breached_resolution: "Ticket “{summary}” missed its resolution deadline.",
+  disconnect: "Disconnect",
+  remove: "Remove",
+  confirm_disconnect: "Disconnect {app_id}? WeChat's messages to it will no longer be accepted, and replies not yet sent will fail.",
+  confirm_remove_inbox: "Remove {address}? Mail to it will be refused from now on.",
 };
 
 export const zhCN: Partial<typeof en> = {
@@ -499,4 +503,8 @@ export const zhCN: Partial<typeof en> = {
   sampled: "{day}：结束 {ended} 个会话，抽中 {selected} 个。",
   ticket_breached_first_reply: "工单“{summary}”已超过承诺的回复时间。",
   ticket_breached_resolution: "工单“{summary}”已超过解决期限。",
+  disconnect: "解除接入",
+  remove: "删除",
+  confirm_disconnect: "解除接入 {app_id}？此后不再接收该账号的微信消息，尚未发出的回复将失败。",
+  confirm_remove_inbox: "删除 {address}？此后发往该地址的邮件将被拒收。",
 };

@@ -64,6 +64,7 @@ function Wechat() {
 function WechatAccount({ account, saved }: { account: WechatAccountView; saved(): void }) {
   const t = useT();
   const [editing, setEditing] = useState(false);
+  const [result, run] = useAction();
   return (
     <div class="channel-item" data-testid="wechat-account" data-app-id={account.app_id}>
       <div class="inline">
@@ -73,14 +74,23 @@ function WechatAccount({ account, saved }: { account: WechatAccountView; saved()
         <span class="muted small">
           {account.id} · {account.has_encoding_aes_key ? t("aes_key_set") : t("aes_key_unset")}
         </span>
-        <button type="button" class="link" onClick={() => setEditing(!editing)}>
+        <button type="button" class="link" data-testid="wechat-edit-toggle" onClick={() => setEditing(!editing)}>
           {editing ? t("cancel") : t("edit")}
+        </button>
+        <button
+          type="button"
+          class="link danger-link"
+          data-testid="wechat-remove"
+          onClick={() => confirm(t("confirm_disconnect", { app_id: account.app_id })) && void run(() => api(`/api/admin/channels/wechat/${account.id}`, { method: "DELETE" }), t("saved")).then((ok) => ok && saved())}
+        >
+          {t("disconnect")}
         </button>
       </div>
       <label class="field">
         {t("callback_url")}
         <input readOnly value={account.webhook_url} data-testid="webhook-url" onFocus={(e) => (e.target as HTMLInputElement).select()} />
       </label>
+      {result && !result.ok && <Outcome result={result} testid="wechat-result" />}
       {editing && (
         <WechatForm
           account={account}
@@ -205,6 +215,19 @@ function EmailInboxes() {
                 <td>{i.address}</td>
                 <td>{i.name ?? "—"}</td>
                 <td class="muted small">{new Date(i.created_at).toLocaleDateString()}</td>
+                <td>
+                  <button
+                    type="button"
+                    class="link danger-link"
+                    data-testid="email-remove"
+                    onClick={() =>
+                      confirm(t("confirm_remove_inbox", { address: i.address })) &&
+                      void run(() => api(`/api/admin/channels/email/${encodeURIComponent(i.address)}`, { method: "DELETE" }), t("saved")).then((ok) => ok && reload())
+                    }
+                  >
+                    {t("remove")}
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>

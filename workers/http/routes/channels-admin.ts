@@ -4,9 +4,9 @@ import { AttachmentPolicy, IdentityKind } from "../../../src/channels/index.ts";
 import { EmailInboxBody, FormSettingsBody, MergeContactsBody, SwitchboardError, WechatAccountBody } from "../../../src/model/index.ts";
 import { contactByIdentity, contactDetails, mergeContacts } from "../../channels/contacts.ts";
 import { attachmentPolicy, setAttachmentPolicy } from "../../channels/attachments.ts";
-import { createInbox, listInboxes } from "../../channels/email-inboxes.ts";
+import { createInbox, deleteInbox, listInboxes } from "../../channels/email-inboxes.ts";
 import { rotateSecret, setSecret } from "../../channels/secrets.ts";
-import { accountView, createAccount, listAccounts, requireAccount, updateAccount } from "../../channels/wechat-accounts.ts";
+import { accountView, createAccount, deleteAccount, listAccounts, requireAccount, updateAccount } from "../../channels/wechat-accounts.ts";
 import { database } from "../../db.ts";
 import type { AppEnv } from "../app-env.ts";
 import { authenticate, requireUser } from "../authenticate.ts";
@@ -61,6 +61,10 @@ export const channelAdminRoutes = new Hono<AppEnv>()
     const body = await readJson(c, EmailInboxBody);
     return c.json(await createInbox(database(c.env.DB), c.get("caller").workspace_id, body), 201);
   })
+  .delete("/email/:address", requireUser("admin"), async (c) => {
+    await deleteInbox(database(c.env.DB), c.get("caller").workspace_id, c.req.param("address"));
+    return c.body(null, 204);
+  })
   .get("/wechat", requireUser("admin"), async (c) => {
     const rows = await listAccounts(database(c.env.DB), c.get("caller").workspace_id);
     return c.json({ items: rows.map((r) => accountView(r, origin(c.req.url))) });
@@ -78,4 +82,8 @@ export const channelAdminRoutes = new Hono<AppEnv>()
     const body = await readJson(c, WechatAccountPatch);
     const row = await updateAccount(database(c.env.DB), c.get("caller").workspace_id, c.req.param("id"), body);
     return c.json(accountView(row, origin(c.req.url)));
+  })
+  .delete("/wechat/:id", requireUser("admin"), async (c) => {
+    await deleteAccount(database(c.env.DB), c.get("caller").workspace_id, c.req.param("id"));
+    return c.body(null, 204);
   });
