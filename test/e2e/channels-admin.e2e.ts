@@ -145,10 +145,12 @@ describe("channels administration on the workstation", () => {
 
   it("turns the form's Turnstile check on and off", async () => {
     const section = admin.locator("[data-testid=forms-settings]");
+    await expect.poll(() => section.locator("[data-testid=turnstile-state]").innerText()).toBe("Turnstile verification is off.");
     await section.locator("input[name=turnstile_secret]").fill("0x4AAAAAAA-secret-key");
     await section.locator("button.primary").click();
     await expect.poll(() => section.locator("[data-testid=forms-result]").innerText()).toBe("Turnstile verification is on.");
     expect(await section.locator("input[name=turnstile_secret]").inputValue()).toBe("");
+    expect(await adminApi("/api/admin/channels/forms")).toEqual({ turnstile: true });
     await section.locator("button:not(.primary)").click();
     await expect.poll(() => section.locator("[data-testid=forms-result]").innerText()).toBe("Turnstile verification is off.");
   });

@@ -165,6 +165,7 @@ const CASES: Record<string, Case> = {
   "POST /api/admin/channels/secrets/:purpose": { probes: () => [send("admin", "POST", "/api/admin/channels/secrets/identity", {}, [201])] },
   "GET /api/admin/channels/attachments": { probes: () => [get("admin", "/api/admin/channels/attachments", OK)] },
   "PUT /api/admin/channels/attachments": { probes: () => [send("admin", "PUT", "/api/admin/channels/attachments", {}, [200, 400])] },
+  "GET /api/admin/channels/forms": { probes: () => [get("admin", "/api/admin/channels/forms", OK)] },
   "PUT /api/admin/channels/forms": { probes: () => [send("admin", "PUT", "/api/admin/channels/forms", { turnstile_secret: null }, OK)] },
   "GET /api/admin/channels/email": { probes: () => [get("admin", "/api/admin/channels/email", OK)] },
   "POST /api/admin/channels/email": { probes: () => [send("admin", "POST", "/api/admin/channels/email", { address: b.inbox }, [400])] },

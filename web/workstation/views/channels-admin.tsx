@@ -264,7 +264,9 @@ function EmailInboxes() {
 function Forms() {
   const t = useT();
   const [secret, setSecret] = useState("");
-  const [state, setState] = useState<boolean | null>(null);
+  const [loaded, , loadError] = useLoad<{ turnstile: boolean }>("/api/admin/channels/forms");
+  const [saved, setState] = useState<boolean | null>(null);
+  const state = saved ?? loaded?.turnstile ?? null;
   const [result, run] = useAction();
   const save = (turnstile_secret: string | null) =>
     run(async () => {
@@ -291,8 +293,13 @@ function Forms() {
         <button type="button" onClick={() => void save(null)}>
           {t("turnstile_disable")}
         </button>
-        {state !== null && <span class={`pill ${state ? "serving" : ""}`}>{state ? t("turnstile_on") : t("turnstile_off")}</span>}
+        {state !== null && (
+          <span class={`pill ${state ? "serving" : ""}`} data-testid="turnstile-state">
+            {state ? t("turnstile_on") : t("turnstile_off")}
+          </span>
+        )}
       </form>
+      {loadError && <pre class="error">{loadError}</pre>}
       <Outcome result={result} testid="forms-result" />
     </section>
   );

@@ -5,7 +5,7 @@ import { EmailInboxBody, FormSettingsBody, MergeContactsBody, SwitchboardError, 
 import { contactByIdentity, contactDetails, mergeContacts } from "../../channels/contacts.ts";
 import { attachmentPolicy, setAttachmentPolicy } from "../../channels/attachments.ts";
 import { createInbox, deleteInbox, listInboxes } from "../../channels/email-inboxes.ts";
-import { rotateSecret, setSecret } from "../../channels/secrets.ts";
+import { channelSecret, rotateSecret, setSecret } from "../../channels/secrets.ts";
 import { accountView, createAccount, deleteAccount, listAccounts, requireAccount, updateAccount } from "../../channels/wechat-accounts.ts";
 import { database } from "../../db.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -51,6 +51,8 @@ export const channelAdminRoutes = new Hono<AppEnv>()
     const body = await readJson(c, AttachmentPolicy);
     return c.json(await setAttachmentPolicy(database(c.env.DB), c.get("caller").workspace_id, body));
   })
+  /** Whether forms are checked with Turnstile; the secret key itself is never shown. */
+  .get("/forms", requireUser("admin"), async (c) => c.json({ turnstile: (await channelSecret(database(c.env.DB), c.get("caller").workspace_id, "turnstile")) !== undefined }))
   .put("/forms", requireUser("admin"), async (c) => {
     const body = await readJson(c, FormSettingsBody);
     await setSecret(database(c.env.DB), c.get("caller").workspace_id, "turnstile", body.turnstile_secret);
