@@ -8,6 +8,7 @@ const ADMIN = "admin@demo.switchboard.test";
 let browser: Browser;
 let admin: Page;
 let supervisor: Page;
+let agent: Page;
 let conversationId: string;
 let agentId: string;
 let adminToken: string;
@@ -49,7 +50,7 @@ beforeAll(async () => {
   browser = await launch();
 
   // A conversation served and ended: the visitor leaves an email address the review must not show.
-  const agent = await newPage();
+  agent = await newPage();
   await signIn(agent, base, DEMO.agent1);
   await goOnline(agent);
   const visitor = await newPage();
@@ -162,5 +163,14 @@ describe("quality review on the workstation", () => {
     expect(Number(cells[1])).toBe(mine.reviewed);
     expect(cells[4]).toBe(String(mine.avg_total));
     await supervisor.screenshot({ path: join(SHOTS, "workstation-quality-results.png") });
+  });
+
+  it("shows the agent their own result and nothing to review", async () => {
+    await agent.click("[data-section=quality]");
+    const lines = agent.locator("[data-testid=qa-results] tbody tr");
+    await expect.poll(() => lines.count()).toBe(1);
+    expect(await lines.first().getAttribute("data-agent")).toBe(agentId);
+    expect((await lines.first().locator("td").allInnerTexts())[0]).toBe("Alex Agent");
+    expect(await agent.locator("[data-testid=review-queue], [data-tab=review_queue]").count()).toBe(0);
   });
 });

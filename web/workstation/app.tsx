@@ -204,7 +204,8 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
     ["mine", t("mine"), unread],
     ["queued", t("queued")],
     ["all", t("all")],
-    ...(staff ? ([["monitor", t("monitor")], ["metrics", t("metrics")], ["audit", t("audit")], ["quality", t("quality")]] as [Section, string][]) : []),
+    ...(staff ? ([["monitor", t("monitor")], ["metrics", t("metrics")], ["audit", t("audit")]] as [Section, string][]) : []),
+    ["quality", t("quality")],
     ...(session.user.role === "admin" ? ([["admin", t("admin")]] as [Section, string][]) : []),
   ];
 
@@ -274,7 +275,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
         {section === "audit" ? (
           <Audit directory={directory} admin={session.user.role === "admin"} />
         ) : section === "quality" ? (
-          <Quality directory={directory} admin={session.user.role === "admin"} />
+          <Quality directory={directory} role={session.user.role} />
         ) : section === "metrics" ? (
           <Metrics directory={directory} />
         ) : section === "admin" ? (

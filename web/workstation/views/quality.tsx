@@ -52,11 +52,23 @@ interface AgentResult {
 type Tab = "review_queue" | "qa_results" | "scorecards" | "sampling";
 const day = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
 
-export function Quality({ directory, admin }: { directory: Directory | null; admin: boolean }) {
+/** Agents see their own results only (the server answers only their line); reviewers everything below. */
+export function Quality({ directory, role }: { directory: Directory | null; role: "admin" | "supervisor" | "agent" }) {
+  const person = (id: string | null) => (id ? (directory?.users.find((u) => u.id === id)?.name ?? id) : "—");
+  if (role === "agent") {
+    return (
+      <section class="admin quality" data-testid="quality">
+        <Results person={person} />
+      </section>
+    );
+  }
+  return <Review directory={directory} admin={role === "admin"} person={person} />;
+}
+
+function Review({ directory, admin, person }: { directory: Directory | null; admin: boolean; person(id: string | null): string }) {
   const t = useT();
   const [tab, setTab] = useState<Tab>("review_queue");
   const [cards, reloadCards] = useLoad<{ items: Scorecard[] }>("/api/qa/scorecards");
-  const person = (id: string | null) => (id ? (directory?.users.find((u) => u.id === id)?.name ?? id) : "—");
   const tabs: Tab[] = ["review_queue", "qa_results", ...(admin ? (["scorecards", "sampling"] as Tab[]) : [])];
   return (
     <section class="admin quality" data-testid="quality">
