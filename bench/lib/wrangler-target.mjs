@@ -95,6 +95,7 @@ export function groupCpuMs(pgid) {
  * @param {string[]} [options.removeOnStop] more directories to remove once stopped (e.g. a source snapshot)
  * @param {boolean} [options.keepState] keep the temp state dir (with wrangler-dev.log) after stop, for a post-mortem
  * @param {Record<string, string>} [options.vars] worker vars passed with `--var KEY:VALUE` (e.g. FAULTS for a fault run)
+ * @param {string[]} [options.args] more `wrangler dev` flags (e.g. `--test-scheduled` to expose the cron at /__scheduled)
  */
 export async function startWranglerDev(options) {
   const { name, config, healthPath = "/health", readyTimeoutMs = 120_000, verbose = false } = options;
@@ -122,6 +123,7 @@ export async function startWranglerDev(options) {
     // "log" is the level that reports reloads ("Reloading local server"), which reloads() counts.
     "--log-level", options.logLevel ?? "log",
     ...Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ...(options.args ?? []),
   ];
   const started = performance.now();
   // detached: its own process group, so stop() can signal wrangler and every child at once.

@@ -21,3 +21,4 @@ export * from "./webhooks.ts";
 export * from "./directory.ts";
 export * from "./canned-replies.ts";
 export * from "./archived-transcript.ts";
+export * from "./queues.ts";

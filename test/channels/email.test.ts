@@ -103,6 +103,15 @@ describe("inbound email", () => {
     expect(messages[0].content.text).toBe("HTML\n\nHello team,\nsee my order [https://shop.test/o/1]");
   });
 
+  it("refuses mail for a support inbox that was removed", async () => {
+    const removed = await createInbox(team.admin);
+    expect((await call(`/api/admin/channels/email/${encodeURIComponent(removed)}`, { method: "DELETE", token: team.admin })).status).toBe(204);
+    const { items } = await json(await call("/api/admin/channels/email", { token: team.admin }), 200);
+    expect(items.map((i: { address: string }) => i.address)).not.toContain(removed);
+    const outcome = await deliverEmail(customer(), removed, mime({ from: "a@b.test", to: removed, subject: "?", text: "?" }).raw);
+    expect(outcome.rejected).toMatch(/no support inbox/);
+  });
+
   it("refuses mail for an address that is no support inbox", async () => {
     const outcome = await deliverEmail(customer(), "nobody@help.shop.test", mime({ from: "a@b.test", to: "nobody@help.shop.test", subject: "?", text: "?" }).raw);
     expect(outcome.rejected).toMatch(/no support inbox/);

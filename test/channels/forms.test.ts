@@ -83,6 +83,21 @@ describe("Turnstile on forms", () => {
     await json(await call("/api/admin/channels/forms", { method: "PUT", token: guarded.admin, json: { turnstile_secret: "0x4AAAAAAAtest-secret" } }), 200);
   });
 
+  it("says Turnstile is on, and never shows the secret key", async () => {
+    const res = await call("/api/admin/channels/forms", { token: guarded.admin });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(JSON.parse(text)).toEqual({ turnstile: true });
+    expect(text).not.toContain("0x4AAAAAAAtest-secret");
+  });
+
+  it("says Turnstile is off once the key is removed", async () => {
+    const team = await createTeam();
+    await json(await call("/api/admin/channels/forms", { method: "PUT", token: team.admin, json: { turnstile_secret: "0x4AAAAAAAtest-secret" } }), 200);
+    await json(await call("/api/admin/channels/forms", { method: "PUT", token: team.admin, json: { turnstile_secret: null } }), 200);
+    expect(await json(await call("/api/admin/channels/forms", { token: team.admin }), 200)).toEqual({ turnstile: false });
+  });
+
   it("accepts a submission whose Turnstile token verifies", async () => {
     const email = address();
     await json(await call(formUrl(guarded), { method: "POST", json: { email, message: "human here", "cf-turnstile-response": TURNSTILE_PASS } }), 201);

@@ -71,6 +71,20 @@ describe("WeChat account settings", () => {
   it("is for admins only", async () => {
     expect((await call("/api/admin/channels/wechat", { token: team.agent })).status).toBe(403);
   });
+
+  it("disconnects an account: it is no longer listed and its server URL answers 404", async () => {
+    const account = await connectWechat(team.admin, "plain");
+    expect((await call(`/api/admin/channels/wechat/${account.id}`, { method: "DELETE", token: team.admin })).status).toBe(204);
+    const { items } = await json(await call("/api/admin/channels/wechat", { token: team.admin }), 200);
+    expect(items.map((a: { id: string }) => a.id)).not.toContain(account.id);
+    const res = await push(account, textXml(account, newOpenid(), "还在吗？"), { encrypted: false });
+    expect((await json(res, 404)).error.code).toBe("not_found");
+  });
+
+  it("answers 404 for removing an account that is not connected", async () => {
+    const res = await call("/api/admin/channels/wechat/wxa_00000000000000000000000000", { method: "DELETE", token: team.admin });
+    expect((await json(res, 404)).error.code).toBe("not_found");
+  });
 });
 
 describe("WeChat inbound messages", () => {

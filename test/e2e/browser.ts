@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Frame, type Locator, type Page } from "playwright-core";
-import { expect } from "vitest";
+import { expect, inject } from "vitest";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SHOTS = join(import.meta.dirname, "..", "..", "test-results");
@@ -54,8 +54,13 @@ export async function expectCount(locator: Locator, text: string, n: number, tim
   await expect.poll(async () => (await texts(locator)).filter((t) => t === text).length, { timeout }).toBe(n);
 }
 
-/** Signs in through the API (for setup steps a test does not exercise in the browser). */
+/**
+ * A session token for API setup steps a test does not exercise in the browser: the one the global
+ * setup signed in for the run, so setup steps do not spend the account's sign-in rate limit.
+ */
 export async function apiToken(base: string, email: string): Promise<string> {
+  const shared = inject("tokens")[email];
+  if (shared) return shared;
   const res = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workspace: DEMO.workspace, email, password: DEMO.password }) });
   if (!res.ok) throw new Error(`login ${email}: ${res.status}`);
   return ((await res.json()) as { token: string }).token;

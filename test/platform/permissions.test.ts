@@ -131,6 +131,7 @@ beforeAll(async () => {
     reply: "cr_missing",
     lookup: "lkp_missing",
     account: "wxa_missing",
+    address: "missing@help.shop.test",
     purpose: "identity",
   };
 });

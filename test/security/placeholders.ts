@@ -22,7 +22,7 @@ const NAMES: [RegExp, string][] = [
 
 export function documentedPath(path: string): string {
   let out = path.replace(/:v\b/, "{version}").replace(/:purpose\b/, "{purpose}").replace(/:accountId\b/, "{account}");
-  out = out.replace(/:workspaceId\b/, "{workspace}").replace(/:widgetKey\b/, "{widget_key}");
+  out = out.replace(/:workspaceId\b/, "{workspace}").replace(/:widgetKey\b/, "{widget_key}").replace(/:address\b/, "{address}");
   for (const [pattern, name] of NAMES) if (pattern.test(out)) return out.replace(":id", `{${name}}`);
   return out;
 }

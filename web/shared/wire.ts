@@ -31,7 +31,9 @@ export type {
   Ticket,
   TicketPriority,
   TransferTarget,
+  QueueList,
   User,
+  WechatAccountView,
 } from "../../src/model/index.ts";
 export type { AgentServerFrame, ServerFrame, ConversationSnapshot };
 export type Welcome = z.infer<typeof WelcomeFrame>;

@@ -1,5 +1,5 @@
 // The workstation socket (/api/agent/ws): our presence, capacity and load, assignments, releases
-// and (for supervisors) assistance requests. Reconnects with back-off; a page reload within 15 s
+// (for supervisors) assistance requests, and SLA breaches of tickets we own. Reconnects with back-off; a page reload within 15 s
 // keeps the agent present.
 import type { AgentServerFrame, AgentStatus } from "../shared/wire.ts";
 import { socketUrl } from "./api.ts";
@@ -11,6 +11,7 @@ export interface AgentSocketHandlers {
   assigned(f: Frame<"assigned">): void;
   released(f: Frame<"released">): void;
   assist(f: Frame<"assist_requested">): void;
+  breached(f: Frame<"ticket_breached">): void;
   connection(up: boolean): void;
 }
 
@@ -56,6 +57,7 @@ export class AgentSocket {
       else if (f.type === "assigned") this.on.assigned(f);
       else if (f.type === "released") this.on.released(f);
       else if (f.type === "assist_requested") this.on.assist(f);
+      else if (f.type === "ticket_breached") this.on.breached(f);
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;

@@ -13,6 +13,7 @@ import { Inbox, type InboxView } from "./views/inbox.tsx";
 import { Login } from "./views/login.tsx";
 import { Metrics } from "./views/metrics.tsx";
 import { Monitor } from "./views/monitor.tsx";
+import { Quality } from "./views/quality.tsx";
 
 export type T = ReturnType<typeof translator<typeof en>>;
 export const I18n = createContext<T>(translator({ en, "zh-CN": zhCN }, "en"));
@@ -24,9 +25,9 @@ export interface Toast {
   conversation_id?: string;
 }
 
-type Section = InboxView | "monitor" | "metrics" | "audit" | "admin";
+type Section = InboxView | "monitor" | "metrics" | "audit" | "quality" | "admin";
 /** Sections that take the whole width: no conversation list or conversation beside them. */
-const wide = (s: Section) => s === "admin" || s === "metrics" || s === "audit";
+const wide = (s: Section) => s === "admin" || s === "metrics" || s === "audit" || s === "quality";
 
 export function App() {
   const [locale, setLocale] = useState<Locale>(() => pickLocale(localStorage.getItem("switchboard:locale")));
@@ -127,6 +128,15 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
         toast(t("assist_requested", { name: f.by.name ?? f.by.id, note: f.note ? `: ${f.note}` : "" }), f.conversation_id);
         if (soundRef.current) beep();
       },
+      breached: (f) => {
+        // The frame names the ticket; its conversation (if any) is what Open shows.
+        const text = t(`ticket_breached_${f.breach}`, { summary: f.summary });
+        void api<{ conversation_id: string | null }>(`/api/tickets/${f.ticket_id}`).then(
+          (k) => toast(text, k.conversation_id ?? undefined),
+          () => toast(text),
+        );
+        if (soundRef.current) beep();
+      },
       connection: setConnected,
     });
     socket.current = s;
@@ -195,6 +205,7 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
     ["queued", t("queued")],
     ["all", t("all")],
     ...(staff ? ([["monitor", t("monitor")], ["metrics", t("metrics")], ["audit", t("audit")]] as [Section, string][]) : []),
+    ["quality", t("quality")],
     ...(session.user.role === "admin" ? ([["admin", t("admin")]] as [Section, string][]) : []),
   ];
 
@@ -263,6 +274,8 @@ function Shell({ session, signOut, toggleLocale }: { session: Session; signOut: 
       <main class={`body ${wide(section) ? "wide" : ""}`}>
         {section === "audit" ? (
           <Audit directory={directory} admin={session.user.role === "admin"} />
+        ) : section === "quality" ? (
+          <Quality directory={directory} role={session.user.role} />
         ) : section === "metrics" ? (
           <Metrics directory={directory} />
         ) : section === "admin" ? (

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { SwitchboardError } from "../../src/model/index.ts";
 import { type Database, schema } from "../db.ts";
 
@@ -13,4 +13,11 @@ export async function createInbox(db: Database, workspaceId: string, body: { add
 export async function listInboxes(db: Database, workspaceId: string) {
   const rows = await db.select().from(schema.emailInboxes).where(eq(schema.emailInboxes.workspaceId, workspaceId));
   return rows.map((r) => ({ address: r.address, name: r.name, created_at: r.createdAt }));
+}
+
+/** Removes a support address: mail to it (and its `+` reply addresses) is refused from now on. */
+export async function deleteInbox(db: Database, workspaceId: string, address: string): Promise<void> {
+  const t = schema.emailInboxes;
+  const removed = await db.delete(t).where(and(eq(t.workspaceId, workspaceId), eq(t.address, address.toLowerCase()))).returning({ address: t.address });
+  if (removed.length === 0) throw new SwitchboardError("not_found", `${address} is not a support inbox of this workspace`);
 }

@@ -66,6 +66,16 @@ export async function updateAccount(db: Database, workspaceId: string, id: strin
   return { ...current, ...changes };
 }
 
+/**
+ * Disconnects an account: its server URL answers 404 from now on, so WeChat's pushes stop being
+ * accepted, and replies still owed to its users are retried, then marked failed with a note for staff.
+ */
+export async function deleteAccount(db: Database, workspaceId: string, id: string): Promise<void> {
+  await requireAccount(db, workspaceId, id);
+  const t = schema.wechatAccounts;
+  await db.delete(t).where(and(eq(t.workspaceId, workspaceId), eq(t.id, id)));
+}
+
 export async function listAccounts(db: Database, workspaceId: string): Promise<Row[]> {
   return db.select().from(schema.wechatAccounts).where(eq(schema.wechatAccounts.workspaceId, workspaceId)).orderBy(schema.wechatAccounts.createdAt);
 }

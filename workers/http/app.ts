@@ -27,6 +27,7 @@ import { wechatRoutes } from "./routes/wechat.ts";
 import { attachmentRoutes } from "./routes/attachments.ts";
 import { apiChannelRoutes } from "./routes/api-channel.ts";
 import { formRoutes } from "./routes/forms.ts";
+import { queueRoutes } from "./routes/queues.ts";
 
 export const app = new Hono<AppEnv>()
   .get("/health", (c) => c.json({ ok: true, service: "switchboard", environment: c.env.ENVIRONMENT }))
@@ -61,5 +62,6 @@ export const app = new Hono<AppEnv>()
   .route("/v1", v1App)
   .route("/api/directory", directoryRoutes)
   .route("/api/canned-replies", cannedReplyRoutes)
+  .route("/api/queues", queueRoutes)
   .notFound(notFound)
   .onError(onError);

@@ -190,6 +190,15 @@ export class SkillGroupDO extends DurableObject<Env> {
     return this.statusOf(conversationId);
   }
 
+  /** The head of the queue in serving order (at most `limit`, read through the queue_order index), and how many wait in all. */
+  async head(limit: number): Promise<{ waiting: number; entries: Array<{ conversation_id: string; position: number; priority: number; waiting_since: number }> }> {
+    const rows = this.sql.exec("SELECT conversation_id, priority, waiting_since FROM queue ORDER BY priority DESC, ord LIMIT ?", limit).toArray();
+    return {
+      waiting: this.waitingCount(),
+      entries: rows.map((r, i) => ({ conversation_id: r.conversation_id as string, position: i + 1, priority: r.priority as number, waiting_since: r.waiting_since as number })),
+    };
+  }
+
   /** An agent object reporting presence, shift and load. */
   async agentChanged(slot: AgentSlot): Promise<void> {
     const config = this.config ?? this.loadConfig();

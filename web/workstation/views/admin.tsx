@@ -1,9 +1,11 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CannedReply, Directory } from "../../shared/wire.ts";
-import { api, ApiError } from "../api.ts";
+import { api } from "../api.ts";
 import { useT } from "../app.tsx";
+import { ChannelsAdmin } from "./channels-admin.tsx";
+import { describe, useLoad } from "./load.ts";
 
-type Tab = "groups" | "people" | "schedules" | "rules" | "canned_replies";
+type Tab = "groups" | "people" | "schedules" | "rules" | "canned_replies" | "channels";
 
 /** Routing administration: what docs/api.md's /api/admin endpoints change, with their errors shown as they come. */
 export function Admin({
@@ -22,7 +24,7 @@ export function Admin({
   return (
     <div class="admin">
       <nav class="subtabs">
-        {(["groups", "people", "schedules", "rules", "canned_replies"] as Tab[]).map((x) => (
+        {(["groups", "people", "schedules", "rules", "canned_replies", "channels"] as Tab[]).map((x) => (
           <button key={x} class={tab === x ? "active" : ""} data-tab={x} onClick={() => setTab(x)}>
             {t(x)}
           </button>
@@ -33,26 +35,9 @@ export function Admin({
       {tab === "schedules" && <Schedules />}
       {tab === "rules" && <Rules />}
       {tab === "canned_replies" && <CannedReplies items={canned} changed={reloadCanned} />}
+      {tab === "channels" && <ChannelsAdmin />}
     </div>
   );
-}
-
-function describe(err: unknown): string {
-  if (err instanceof ApiError) return [`${err.code}: ${err.message}`, ...err.details.map((d) => `• ${d.path || "(root)"}: ${d.message}`)].join("\n");
-  return String(err);
-}
-
-function useLoad<T>(path: string): [T | null, () => void, string | null] {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [n, setN] = useState(0);
-  useEffect(() => {
-    api<T>(path).then(
-      (d) => (setData(d), setError(null)),
-      (e) => setError(describe(e)),
-    );
-  }, [path, n]);
-  return [data, () => setN((x) => x + 1), error];
 }
 
 interface Group {

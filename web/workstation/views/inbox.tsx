@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import type { ConversationPage, ConversationRow, ConversationSnapshot, ConversationState, Directory } from "../../shared/wire.ts";
+import type { ConversationPage, ConversationRow, ConversationState, Directory, QueueList } from "../../shared/wire.ts";
 import { api } from "../api.ts";
 import { useT } from "../app.tsx";
 import type { ConversationStore } from "../conversation-store.ts";
@@ -50,21 +50,15 @@ function MineList({ mine, stores, selected, onSelect, onList }: Props) {
   );
 }
 
-/** Waiting conversations, grouped by the skill group whose queue holds them. */
+/** Waiting conversations, grouped by the skill group whose queue holds them, in serving order: one request. */
 function QueuedList({ directory, selected, onSelect, onList }: Props) {
   const t = useT();
-  const [rows, setRows] = useState<{ row: ConversationRow; group: string | null; position: number | null }[]>([]);
+  const [queues, setQueues] = useState<QueueList["items"]>([]);
   useEffect(() => {
     let live = true;
     const load = async () => {
-      const page = await api<ConversationPage>("/api/conversations?state=queued&limit=50");
-      const withGroups = await Promise.all(
-        page.items.map(async (row) => {
-          const snap = await api<ConversationSnapshot>(`/api/conversations/${row.id}`).catch(() => null);
-          return { row, group: snap?.routing.group_id ?? null, position: snap?.routing.queue?.position ?? null };
-        }),
-      );
-      if (live) setRows(withGroups.filter((r) => r.row.state === "queued"));
+      const list = await api<QueueList>("/api/queues");
+      if (live) setQueues(list.items.filter((g) => g.entries.length > 0));
     };
     void load().catch(() => {});
     const timer = setInterval(() => void load().catch(() => {}), 10_000);
@@ -73,30 +67,30 @@ function QueuedList({ directory, selected, onSelect, onList }: Props) {
       clearInterval(timer);
     };
   }, []);
-  const groups = new Map<string | null, typeof rows>();
-  for (const r of rows.sort((a, b) => (a.position ?? 1e9) - (b.position ?? 1e9))) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
-  onList([...groups.values()].flat().map((r) => r.row.id));
-  const name = (g: string | null) => directory?.groups.find((x) => x.id === g)?.name ?? g ?? "—";
+  onList(queues.flatMap((g) => g.entries.map((e) => e.conversation?.id)).filter((id): id is string => !!id));
+  const name = (g: string) => directory?.groups.find((x) => x.id === g)?.name ?? g;
   return (
     <aside class="list" data-testid="inbox-queued">
-      {rows.length === 0 && <p class="muted pad">{t("no_conversations")}</p>}
-      {[...groups].map(([g, items]) => (
-        <div key={g ?? "none"}>
+      {queues.length === 0 && <p class="muted pad">{t("no_conversations")}</p>}
+      {queues.map((g) => (
+        <div key={g.group_id} data-group={g.group_id}>
           <h3 class="group-head">
-            {name(g)} <span class="muted">{items.length}</span>
+            {name(g.group_id)} <span class="muted">{g.waiting}</span>
           </h3>
-          {items.map(({ row, position }) => (
-            <Row
-              key={row.id}
-              id={row.id}
-              title={`${position ? `#${position} · ` : ""}${visitorLabel(t("visitor"), null, row.contact_id, row.channel)}`}
-              preview={row.last_message_preview ?? ""}
-              state={row.state}
-              unread={0}
-              selected={selected === row.id}
-              onSelect={onSelect}
-            />
-          ))}
+          {g.entries.map(({ conversation: row, position }) =>
+            row ? (
+              <Row
+                key={row.id}
+                id={row.id}
+                title={`#${position} · ${visitorLabel(t("visitor"), null, row.contact_id, row.channel)}`}
+                preview={row.last_message_preview ?? ""}
+                state="queued"
+                unread={0}
+                selected={selected === row.id}
+                onSelect={onSelect}
+              />
+            ) : null,
+          )}
         </div>
       ))}
     </aside>
@@ -127,7 +121,7 @@ function AllList({ selected, onSelect, onList, directory }: Props) {
   return (
     <aside class="list" data-testid="inbox-all">
       <div class="filters">
-        <select value={state} onChange={(e) => setState((e.target as HTMLSelectElement).value as ConversationState)}>
+        <select name="state" value={state} aria-label={t("state")} onChange={(e) => setState((e.target as HTMLSelectElement).value as ConversationState)}>
           <option value="">{t("any_state")}</option>
           {STATES.map((s) => (
             <option key={s} value={s}>

@@ -4,9 +4,9 @@ import { AttachmentPolicy, IdentityKind } from "../../../src/channels/index.ts";
 import { EmailInboxBody, FormSettingsBody, MergeContactsBody, SwitchboardError, WechatAccountBody } from "../../../src/model/index.ts";
 import { contactByIdentity, contactDetails, mergeContacts } from "../../channels/contacts.ts";
 import { attachmentPolicy, setAttachmentPolicy } from "../../channels/attachments.ts";
-import { createInbox, listInboxes } from "../../channels/email-inboxes.ts";
-import { rotateSecret, setSecret } from "../../channels/secrets.ts";
-import { accountView, createAccount, listAccounts, requireAccount, updateAccount } from "../../channels/wechat-accounts.ts";
+import { createInbox, deleteInbox, listInboxes } from "../../channels/email-inboxes.ts";
+import { channelSecret, rotateSecret, setSecret } from "../../channels/secrets.ts";
+import { accountView, createAccount, deleteAccount, listAccounts, requireAccount, updateAccount } from "../../channels/wechat-accounts.ts";
 import { database } from "../../db.ts";
 import type { AppEnv } from "../app-env.ts";
 import { authenticate, requireUser } from "../authenticate.ts";
@@ -51,6 +51,8 @@ export const channelAdminRoutes = new Hono<AppEnv>()
     const body = await readJson(c, AttachmentPolicy);
     return c.json(await setAttachmentPolicy(database(c.env.DB), c.get("caller").workspace_id, body));
   })
+  /** Whether forms are checked with Turnstile; the secret key itself is never shown. */
+  .get("/forms", requireUser("admin"), async (c) => c.json({ turnstile: (await channelSecret(database(c.env.DB), c.get("caller").workspace_id, "turnstile")) !== undefined }))
   .put("/forms", requireUser("admin"), async (c) => {
     const body = await readJson(c, FormSettingsBody);
     await setSecret(database(c.env.DB), c.get("caller").workspace_id, "turnstile", body.turnstile_secret);
@@ -60,6 +62,10 @@ export const channelAdminRoutes = new Hono<AppEnv>()
   .post("/email", requireUser("admin"), async (c) => {
     const body = await readJson(c, EmailInboxBody);
     return c.json(await createInbox(database(c.env.DB), c.get("caller").workspace_id, body), 201);
+  })
+  .delete("/email/:address", requireUser("admin"), async (c) => {
+    await deleteInbox(database(c.env.DB), c.get("caller").workspace_id, c.req.param("address"));
+    return c.body(null, 204);
   })
   .get("/wechat", requireUser("admin"), async (c) => {
     const rows = await listAccounts(database(c.env.DB), c.get("caller").workspace_id);
@@ -78,4 +84,8 @@ export const channelAdminRoutes = new Hono<AppEnv>()
     const body = await readJson(c, WechatAccountPatch);
     const row = await updateAccount(database(c.env.DB), c.get("caller").workspace_id, c.req.param("id"), body);
     return c.json(accountView(row, origin(c.req.url)));
+  })
+  .delete("/wechat/:id", requireUser("admin"), async (c) => {
+    await deleteAccount(database(c.env.DB), c.get("caller").workspace_id, c.req.param("id"));
+    return c.body(null, 204);
   });
