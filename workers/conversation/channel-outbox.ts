@@ -125,6 +125,13 @@ export class ChannelOutbox {
     };
   }
 
+  /** When the outbox must run for what the log now holds: at once, or when a back-off ends; null without an outbound channel or anything new. */
+  dueAt(store: ConversationStore, now: number): number | null {
+    const link = this.link();
+    if (!link || !isOutbound(link.binding) || link.sent_seq >= store.headSeq()) return null;
+    return Math.max(now, link.next_at);
+  }
+
   /** Delivers what is due; returns when the alarm should run next (null: nothing left). */
   async flush(store: ConversationStore, deliver: Deliver, notify: Notify, now: () => number): Promise<number | null> {
     const first = this.link();

@@ -936,7 +936,10 @@ export class ConversationDO extends DurableObject<Env> {
     }
     for (const [id, seq] of reached) this.store.raise(id, "dispatched_seq", seq);
     for (const wake of [...this.waiters]) wake();
-    this.scheduleHandOver(flushAfterAppend(this.store, Date.now()));
+    const now = Date.now();
+    this.scheduleHandOver(flushAfterAppend(this.store, now));
+    const channelDue = this.channel.dueAt(this.store, now);
+    if (channelDue !== null) void this.armAlarm(channelDue);
   }
 
   /**
