@@ -137,6 +137,9 @@ const CASES: Record<string, Case> = {
     probes: () => [send("supervisor", "POST", "/api/admin/routing/rules/explain", { rule_set: { rules: [], fallback: [{ type: "enqueue", group: b.group }] } }, [400])],
   },
   "POST /api/_faults/evict": { probes: () => [send("admin", "POST", "/api/_faults/evict", { conversation_ids: [b.conversation] }, [200, 404])] },
+  "GET /api/_faults/archive-index": {
+    probes: () => [send("admin", "GET", "/api/_faults/archive-index", undefined, [200, 404])],
+  },
   "POST /api/_faults/archive-status": { probes: () => [send("admin", "POST", "/api/_faults/archive-status", { conversation_ids: [b.conversation] }, [200, 404])] },
   "GET /api/archive/conversations": { probes: () => [get("admin", "/api/archive/conversations", OK), get("admin", `/api/archive/conversations?q=${TAG}`, OK)] },
   "GET /api/archive/conversations/:id": { probes: () => [get("admin", `/api/archive/conversations/${b.ended}`), get("admin", `/api/archive/conversations/${b.ended}?raw=true`)] },
