@@ -62,6 +62,16 @@ describe("the archive pipeline", () => {
     expect(row).toMatchObject({ archivedSeq: status.head_seq, lastMessagePreview: "just in time" });
   }, ARCHIVE_BACKSTOP_MS + 20_000);
 
+  it("keeps a confirmed watermark through an eviction that follows the confirmation", async () => {
+    const visitor = await newVisitor(team);
+    const conv = visitor.conversation_id;
+    await json(await postMessage(conv, visitor.token, "last-word", "goodbye"), 201);
+    const confirmed = await waitForArchive(team.workspaceId, conv);
+    const stub = conversationObject(team.workspaceId, conv);
+    await evictDurableObject(stub);
+    expect(await stub.archiveStatus()).toEqual(confirmed);
+  });
+
   it("names each segment by its first seq under workspace, start date and conversation, with its range in the metadata", async () => {
     const c = await syntheticConversation(team.workspaceId, 4);
     expect(await deliver([c.batch(1, 5)])).toEqual({ acked: 1, retried: 0 });

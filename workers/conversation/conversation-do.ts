@@ -292,6 +292,9 @@ export class ConversationDO extends DurableObject<Env> {
   /** The archive consumer's word that everything up to `toSeq` is safely archived. */
   async confirmArchived(toSeq: number, hash: string): Promise<void> {
     this.store.markConfirmed(toSeq, hash);
+    // Nothing left to archive: no later commit may come before the object hibernates and forgets
+    // what is only in memory, so the watermarks are written now.
+    if (this.store.get()?.archive_confirmed_seq === this.store.headSeq()) this.store.writeArchiveMarks();
   }
 
   /** The archive watermarks, for operators and tests. */
