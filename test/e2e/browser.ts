@@ -93,3 +93,10 @@ export async function visitorEnds(base: string, conversationId: string, visitorT
 export async function goOnline(page: Page): Promise<void> {
   await page.selectOption("[data-testid=presence]", "online");
 }
+
+/** A JSON call to the API as `token`, for setup steps; throws with the status and body unless it succeeds. */
+export async function apiCall(base: string, token: string, path: string, method = "GET", body?: unknown): Promise<any> {
+  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? null : res.json();
+}

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiToken, launch, SHOTS, signIn } from "./browser.ts";
+import { apiCall, apiToken, launch, SHOTS, signIn } from "./browser.ts";
 
 const base = inject("base");
 const ADMIN = "admin@demo.switchboard.test";
@@ -164,7 +164,5 @@ const DEFAULT_POLICY = {
 let token: string | undefined;
 async function adminApi(path: string, method = "GET", body?: unknown): Promise<any> {
   token ??= await apiToken(base, ADMIN);
-  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
+  return apiCall(base, token, path, method, body);
 }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiToken, DEMO, goOnline, launch, SHOTS, signIn, widget, withCapacity } from "./browser.ts";
+import { apiCall, apiToken, DEMO, goOnline, launch, SHOTS, signIn, widget, withCapacity } from "./browser.ts";
 
 const base = inject("base");
 const ADMIN = "admin@demo.switchboard.test";
@@ -23,11 +23,7 @@ async function newPage(): Promise<Page> {
   return context.newPage();
 }
 
-async function adminApi(path: string, method = "GET", body?: unknown): Promise<any> {
-  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+const adminApi = (path: string, method = "GET", body?: unknown): Promise<any> => apiCall(base, adminToken, path, method, body);
 
 /** Polls (outside a test, where expect.poll is not allowed) until `f` holds, or fails naming what it awaited. */
 async function until(what: string, f: () => Promise<boolean>, timeout = 30_000): Promise<void> {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiToken, DEMO, launch, SHOTS, signIn, visitorEnds, widget } from "./browser.ts";
+import { apiCall, apiToken, DEMO, launch, SHOTS, signIn, visitorEnds, widget } from "./browser.ts";
 
 const base = inject("base");
 let browser: Browser;
@@ -12,11 +12,7 @@ let agent: Page | undefined;
 const contexts: BrowserContext[] = [];
 const visitors: { conversation_id: string; token: string }[] = [];
 
-async function adminApi(path: string, method = "GET", body?: unknown): Promise<any> {
-  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+const adminApi = (path: string, method = "GET", body?: unknown): Promise<any> => apiCall(base, adminToken, path, method, body);
 
 async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });

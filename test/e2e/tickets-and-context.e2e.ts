@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiToken, DEMO, launch, SHOTS, goOnline, signIn, visitorEnds, widget, withCapacity } from "./browser.ts";
+import { apiCall, apiToken, DEMO, goOnline, launch, SHOTS, signIn, visitorEnds, widget, withCapacity } from "./browser.ts";
 
 const base = inject("base");
 let browser: Browser;
@@ -23,15 +23,7 @@ async function newPage(): Promise<Page> {
   return context.newPage();
 }
 
-async function adminApi(path: string, method: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.status === 204 ? null : res.json();
-}
+const adminApi = (path: string, method: string, body?: unknown): Promise<any> => apiCall(base, adminToken, path, method, body);
 
 const storedConversation = () => visitor.evaluate(() => JSON.parse(localStorage.getItem("switchboard:wk_demo_public_key") ?? "{}").session?.conversation_id as string | undefined);
 

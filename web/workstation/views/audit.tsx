@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import type { ConversationEvent, ConversationPage, Directory } from "../../shared/wire.ts";
 import { api, API_BASE, ApiError, loadSession } from "../api.ts";
 import { useT } from "../app.tsx";
-import { EventLine } from "./conversation.tsx";
+import { EventTimeline } from "./conversation.tsx";
 
 const CHANNELS = ["web", "h5", "app", "wechat", "form", "email", "api"];
 const STATES = ["queued", "serving", "transferring", "offline", "ended"] as const;
@@ -203,16 +203,7 @@ export function Audit({ directory, admin }: { directory: Directory | null; admin
               </span>
             </h3>
             {open.contact?.email && <div class="muted small">{open.contact.email}</div>}
-            <div class="log timeline">
-              {open.events.map((e) => (
-                <div key={e.seq} class="timeline-row" data-type={e.type}>
-                  <span class="muted small timeline-at">
-                    #{e.seq} · {e.type} · {new Date(e.at).toLocaleString()}
-                  </span>
-                  <EventLine e={e} me={undefined} progress={{ delivered: 0, read: 0 }} t={t} name={person} />
-                </div>
-              ))}
-            </div>
+            <EventTimeline events={open.events} t={t} name={person} />
           </div>
         )}
       </div>

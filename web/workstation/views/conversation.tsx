@@ -170,6 +170,22 @@ export function ConversationView({ store, directory, canned, staff, mine, onOpen
   );
 }
 
+/** A read-only transcript with each event's seq, type and time: audit search and quality review. */
+export function EventTimeline({ events, t, name }: { events: ConversationEvent[]; t: T; name: (id: string, fallback?: string) => string }) {
+  return (
+    <div class="log timeline">
+      {events.map((e) => (
+        <div key={e.seq} class="timeline-row" data-type={e.type}>
+          <span class="muted small timeline-at">
+            #{e.seq} · {e.type} · {new Date(e.at).toLocaleString()}
+          </span>
+          <EventLine e={e} me={undefined} progress={{ delivered: 0, read: 0 }} t={t} name={name} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
 export function EventLine({
   e,
   me,

@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import type { ConversationEvent, Directory } from "../../shared/wire.ts";
 import { api } from "../api.ts";
 import { useT } from "../app.tsx";
-import { EventLine } from "./conversation.tsx";
+import { EventTimeline } from "./conversation.tsx";
 import { describe, useLoad } from "./load.ts";
 
 // The /api/qa answers (workers/qa/reviews.ts). Their zod schemas live in src/qa, which the browser
@@ -152,16 +152,7 @@ function Queue({ cards, person, directory }: { cards: Scorecard[]; person(id: st
                 reload();
               }}
             />
-            <div class="log timeline">
-              {open.events.map((e) => (
-                <div key={e.seq} class="timeline-row" data-type={e.type}>
-                  <span class="muted small timeline-at">
-                    #{e.seq} · {e.type} · {new Date(e.at).toLocaleString()}
-                  </span>
-                  <EventLine e={e} me={undefined} progress={{ delivered: 0, read: 0 }} t={t} name={person} />
-                </div>
-              ))}
-            </div>
+            <EventTimeline events={open.events} t={t} name={person} />
           </div>
         )}
       </div>
