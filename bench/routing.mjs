@@ -20,7 +20,7 @@ import { rounded, summarize } from "./lib/stats.mjs";
 import { sourceVersion, startSwitchboard } from "./lib/targets.mjs";
 import { stopAll } from "./lib/wrangler-target.mjs";
 import { FrameSocket, httpJson } from "./lib/ws-client.mjs";
-import { inclusiveTimes, startProfile, summarizeProfile } from "./lib/profiler.mjs";
+import { busyByOwner, inclusiveTimes, startProfile, summarizeProfile } from "./lib/profiler.mjs";
 import { pool } from "./lib/pool.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -240,7 +240,8 @@ async function main() {
     const sentAt = new Map();
     const postLatency = [];
     let postErrors = 0;
-    const profiler = args.profile ? await startProfile(target.inspectorPort) : null;
+    // Always sampled (coarsely unless --profile): the group's own share of the CPU is a result.
+    const profiler = await startProfile(target.inspectorPort, { samplingIntervalUs: args.profile ? 200 : 1000 });
     const burst = await measured(target, async () => {
       const t0 = performance.now();
       await pool(sessions.length, opts.concurrency, async (i) => {
@@ -271,7 +272,9 @@ async function main() {
       return { t0, postsDone, first, last, assigned: count() };
     });
     const b = burst.result;
-    if (profiler) await saveProfile(await profiler.stop(), b.assigned);
+    const profile = await profiler.stop();
+    const owners = busyByOwner(profile);
+    if (args.profile) saveProfile(profile, b.assigned, owners);
     const latencies = sessions.filter((s) => assignedAt.has(s.id)).map((s) => assignedAt.get(s.id) - sentAt.get(s.id));
     const burstSeconds = (b.last - b.t0) / 1000;
     const st1 = await stats();
@@ -293,6 +296,8 @@ async function main() {
       max_load_seen: maxLoadSeen,
       stats_after: { waiting: st1.waiting, assigned: st1.assigned, available_agents: st1.available_agents, agents_over_max: statsOver, max_load: Math.max(0, ...(st1.agents ?? []).map((a) => a.load)) },
       workerd_cpu_us_per_assignment: ((burst.cpu_ms.workerd ?? 0) * 1000) / Math.max(1, b.assigned),
+      // The worker's isolate busy time per assignment, by the object (folder of workers/) that spent it.
+      busy_us_per_assignment_by_owner: Object.fromEntries(Object.entries(owners).map(([k, ms]) => [k, (ms * 1000) / Math.max(1, b.assigned)])),
       cpu_ms: burst.cpu_ms,
       load: burst.load,
       session_setup_seconds: sessionSeconds,
@@ -302,6 +307,8 @@ async function main() {
         `latency p50 ${fmt(phase1.latency_ms.p50)} p95 ${fmt(phase1.latency_ms.p95)} p99 ${fmt(phase1.latency_ms.p99)} ms; ` +
         `violations ${violations} (stats: ${statsOver} agents over max, max load ${phase1.stats_after.max_load}); workerd ${fmt(phase1.workerd_cpu_us_per_assignment, 0)} µs CPU/assignment`,
     );
+
+    log(`burst busy time per assignment, by object: ${Object.entries(phase1.busy_us_per_assignment_by_owner).map(([k, us]) => `${k} ${fmt(us, 0)} µs`).join(", ")}`);
 
     // ---- phase 2: queue growth ---------------------------------------------------------------
     const queueRounds = [];
@@ -418,10 +425,11 @@ async function main() {
 }
 
 /** Writes the burst's CPU profile and its summary next to each other, and prints the top. */
-async function saveProfile(profile, assigned) {
+function saveProfile(profile, assigned, owners) {
   const base = args.profile.replace(/\.(cpuprofile|json)$/, "");
   const summary = {
     assigned,
+    busy_ms_by_owner: owners,
     ...summarizeProfile(profile, 40),
     inclusive_ms: inclusiveTimes(profile, ["route", "runRouting", "enqueue", "enqueueIn", "plan", "assign", "reserve", "applyAssignment", "pushPositions", "statusOf", "agentChanged", "publish", "flushOutbox", "queueStatus", "createSession", "fetch"]),
   };

@@ -41,8 +41,21 @@ export async function startProfile(inspectorPort, { samplingIntervalUs = 200 } =
   await send("Profiler.setSamplingInterval", { interval: samplingIntervalUs });
   await send("Profiler.start");
   return {
+    /** The profile, with `sources` (scriptId → text) of the scripts its frames are in, for `busyByOwner`. */
     async stop() {
       const { profile } = await send("Profiler.stop");
+      // Read only now: the debugger stays off while measuring. Enabling it lists every script parsed.
+      await send("Debugger.enable");
+      const ids = new Set(profile.nodes.map((n) => n.callFrame.scriptId).filter((id) => id && id !== "0"));
+      profile.sources = {};
+      for (const id of ids) {
+        try {
+          profile.sources[id] = (await send("Debugger.getScriptSource", { scriptId: id })).scriptSource;
+        } catch {
+          // a script already collected: its frames stay unattributed
+        }
+      }
+      await send("Debugger.disable");
       ws.close();
       return profile;
     },
@@ -110,4 +123,64 @@ export function inclusiveTimes(profile, names) {
     }
   }
   return Object.fromEntries(Object.entries(out).map(([k, us]) => [k, Math.round(us / 1000)]));
+}
+
+/**
+ * The bundle's module boundaries: esbuild starts each module's code with a `// path/to/file.ts`
+ * comment, so a frame's line says which source file it is in.
+ */
+function moduleIndex(source) {
+  const starts = [];
+  source.split("\n").forEach((line, i) => {
+    const m = /^\/\/ ((?:workers|src|node_modules)\/\S+\.[cm]?[jt]sx?)$/.exec(line);
+    if (m) starts.push([i, m[1]]);
+  });
+  return (lineNumber) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    let found = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid][0] <= lineNumber) {
+        found = starts[mid][1];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
+}
+
+/**
+ * Busy time per object kind: each sample goes to the nearest frame of its stack in one of the
+ * worker's own folders (`workers/skill-group/…` → "skill-group"; `workers/index.ts` → "entry"), so pure code from `src/`, the
+ * libraries and native work (SQLite, RPC serialisation) count for the object that called them.
+ * Samples with no such frame (the runtime between calls, GC) are "(runtime)"; `(idle)` is left out.
+ * Needs the profile's `sources` (see `startProfile`).
+ */
+export function busyByOwner(profile) {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const indexes = new Map(Object.entries(profile.sources ?? {}).map(([id, text]) => [id, moduleIndex(text)]));
+  const ownerOf = new Map();
+  const owner = (id) => {
+    if (ownerOf.has(id)) return ownerOf.get(id);
+    const frame = nodes.get(id).callFrame;
+    const file = indexes.get(frame.scriptId)?.(frame.lineNumber);
+    // workers/index.ts is the Worker's entry (HTTP, queue, cron); other top-level files are shared helpers.
+    const m = file ? /^workers\/(?:([^/]+)\/|index\.ts$)/.exec(file) : null;
+    const p = parent.get(id);
+    const o = m ? (m[1] ?? "entry") : p === undefined ? "(runtime)" : owner(p);
+    ownerOf.set(id, o);
+    return o;
+  };
+  const deltas = profile.timeDeltas ?? [];
+  const us = {};
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    if (nodes.get(id).callFrame.functionName === "(idle)") continue;
+    const o = owner(id);
+    us[o] = (us[o] ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0);
+  }
+  return Object.fromEntries(Object.entries(us).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v / 1000)]));
 }

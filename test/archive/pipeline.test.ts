@@ -31,6 +31,17 @@ describe("the archive pipeline", () => {
     expect(row).toMatchObject({ archivedSeq: status.head_seq, archiveHeadHash: objects.at(-1)!.lines.at(-1)!.hash });
   });
 
+  it("archives a conversation's opening together with the visitor's first lines written a moment later, as one segment", async () => {
+    const visitor = await newVisitor(team);
+    const conv = visitor.conversation_id;
+    // Longer than the quiet period a chatting conversation's hand-over waits for.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await Promise.all(range(1, 5).map(async (i) => json(await postMessage(conv, visitor.token, `o${i}`, `first lines ${i}`), 201)));
+    const status = await waitForArchive(team.workspaceId, conv);
+    const objects = await archivedObjects(team.workspaceId, conv, (await indexRow(conv))!.createdAt);
+    expect(objects.map((o) => [o.meta.from_seq, o.meta.to_seq])).toEqual([["1", String(status.head_seq)]]);
+  });
+
   it("archives what an object accepted just before it was evicted, through its alarm, once", async () => {
     const visitor = await newVisitor(team);
     const conv = visitor.conversation_id;

@@ -51,11 +51,12 @@ export async function consumeArchiveBatches(batch: MessageBatch<unknown>, rawEnv
   const d1 = countingD1(rawEnv.DB);
   const env: Env = { ...rawEnv, DB: d1.db };
   const stats = { segments: 0, events: 0 };
+  const started = Date.now();
   try {
     await consume(batch, env, stats);
   } finally {
     // One line per delivery: what it cost (bench:archive sums these).
-    console.log(`archive delivery: ${batch.messages.length} messages, ${stats.events} events archived, ${stats.segments} segments written, ${d1.count()} D1 statements`);
+    console.log(`archive delivery: ${batch.messages.length} messages, ${stats.events} events archived, ${stats.segments} segments written, ${d1.count()} D1 statements, ${Date.now() - started} ms`);
   }
 }
 

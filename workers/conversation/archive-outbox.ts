@@ -3,18 +3,27 @@ import type { ArchiveBatch, ConversationEvent } from "../../src/model/index.ts";
 import type { ConversationStore } from "./store.ts";
 
 /**
- * How long the first unsent event waits for others before the outbox flushes. Each flush becomes
- * at least one R2 object, so waiting trades archive lag (target p99 ≤ 5 s) for fewer, larger
- * segments (target ≤ 1 object per 50 events): see docs/archive.md and bench:archive.
+ * A hand-over waits until the conversation has been quiet this long, so that a burst (a visitor's
+ * opening and first lines, an agent's replies) travels as one batch. Each flush becomes at least
+ * one R2 object: waiting trades archive lag (target p99 ≤ 5 s) for fewer, larger segments (target
+ * ≤ 1 object per 50 events). See docs/archive.md and bench:archive.
  */
-export const FLUSH_DELAY_MS = 1000;
+export const FLUSH_QUIET_MS = 500;
+/** …but no event waits longer than this after it was stored, however busy the conversation. */
+export const FLUSH_MAX_WAIT_MS = 2000;
+/**
+ * A conversation's opening event alone waits this long for the visitor's first lines, which
+ * usually follow within seconds: otherwise nearly every conversation would start with a
+ * one-event segment.
+ */
+export const OPENING_WAIT_MS = 3000;
 /**
  * The object hands over from an in-memory timer; its alarm is set this much later as the durable
  * backstop for an object evicted before its timer ran (lag is then at most this much longer).
  */
 export const ARCHIVE_BACKSTOP_MS = 10_000;
-/** This many unsent events flush at once: a busy conversation does not wait for the timer. */
-export const FLUSH_EVENTS = 50;
+/** This many unsent events flush at once: above a typical burst, below a queue message's limits. */
+export const FLUSH_EVENTS = 200;
 /** A hand-over not confirmed by the consumer within this time is sent again. */
 export const CONFIRM_TIMEOUT_MS = 120_000;
 /** Queue messages are limited to 128 KB; stay well under it. */
@@ -78,10 +87,25 @@ export function nextFlushAt(store: ConversationStore): number | null {
   return null;
 }
 
-/** When the outbox should flush after an append: at once when enough is waiting or the conversation ended. */
-export function flushAfterAppend(store: ConversationStore, now: number): number {
+/**
+ * When a due hand-over should run instead, if something is about to append (a routing decision in
+ * flight): a quiet period later, within the oldest event's maximum wait. Null: run it now.
+ */
+export function deferredFlush(now: number, waitingSince: number | null): number | null {
+  if (waitingSince === null || now >= waitingSince + FLUSH_MAX_WAIT_MS) return null;
+  return Math.min(now + FLUSH_QUIET_MS, waitingSince + FLUSH_MAX_WAIT_MS);
+}
+
+/**
+ * When the outbox should flush after an append, given when the oldest unsent event was stored: a
+ * quiet period after the last event, capped by the oldest one's maximum wait; the opening event
+ * alone waits longer; at once when enough is waiting or the conversation ended.
+ */
+export function flushAfterAppend(store: ConversationStore, now: number, waitingSince: number): number {
   const record = store.get();
-  if (!record) return now + FLUSH_DELAY_MS;
+  if (!record) return now + FLUSH_QUIET_MS;
   const waiting = store.headSeq() - record.archive_handed_seq;
-  return waiting >= FLUSH_EVENTS || record.state === "ended" ? now : now + FLUSH_DELAY_MS;
+  if (waiting >= FLUSH_EVENTS || record.state === "ended") return now;
+  if (store.headSeq() === 1) return waitingSince + OPENING_WAIT_MS;
+  return Math.min(now + FLUSH_QUIET_MS, waitingSince + FLUSH_MAX_WAIT_MS);
 }

@@ -35,7 +35,7 @@ import { route, type RoutingOutcome } from "../routing/router.ts";
 import type { QueueStatus as GroupQueueStatus } from "../skill-group/skill-group-do.ts";
 import { agentStub, groupStub } from "../stubs.ts";
 import { evictIfEnabled } from "../faults/inject.ts";
-import { ARCHIVE_BACKSTOP_MS, flushAfterAppend, flushOutbox, type SendBatch } from "./archive-outbox.ts";
+import { ARCHIVE_BACKSTOP_MS, deferredFlush, flushAfterAppend, flushOutbox, type SendBatch } from "./archive-outbox.ts";
 import type { ChannelBinding } from "../../src/channels/index.ts";
 import { deliverOutbound } from "../channels/outbound.ts";
 import { ChannelOutbox, type ChannelStatus } from "./channel-outbox.ts";
@@ -117,6 +117,8 @@ export class ConversationDO extends DurableObject<Env> {
   private lastFlushAt = 0;
   /** The in-memory timer of the next archive hand-over; the alarm is its durable backstop. */
   private archiveTimer: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
+  /** When the oldest event not yet handed over was stored, as far as this instance knows. */
+  private archiveWaitingSince: number | null = null;
   /** The hand-over in progress: one at a time, so no batch leaves twice or out of order. */
   private archiveFlush: Promise<number | null> | null = null;
 
@@ -940,22 +942,26 @@ export class ConversationDO extends DurableObject<Env> {
     for (const [id, seq] of reached) this.store.raise(id, "dispatched_seq", seq);
     for (const wake of [...this.waiters]) wake();
     const now = Date.now();
-    this.scheduleHandOver(flushAfterAppend(this.store, now));
+    this.archiveWaitingSince ??= now;
+    this.scheduleHandOver(flushAfterAppend(this.store, now, this.archiveWaitingSince));
     const channelDue = this.channel.dueAt(this.store, now);
     if (channelDue !== null) void this.armAlarm(channelDue);
   }
 
   /**
-   * Hands the archive over at `at` from an in-memory timer, so a chatting conversation's hand-overs
-   * cost no alarm writes; the alarm, set once ARCHIVE_BACKSTOP_MS later, hands over whatever an
-   * evicted object's timer never did.
+   * Hands the archive over at `at` from an in-memory timer (moved as the conversation goes on), so
+   * a chatting conversation's hand-overs cost no alarm writes; the alarm, set once
+   * ARCHIVE_BACKSTOP_MS later, hands over whatever an evicted object's timer never did.
    */
   private scheduleHandOver(at: number): void {
     void this.armAlarm(at + ARCHIVE_BACKSTOP_MS);
-    if (this.archiveTimer && this.archiveTimer.at <= at) return;
+    if (this.archiveTimer?.at === at) return;
     if (this.archiveTimer) clearTimeout(this.archiveTimer.timer);
     const timer = setTimeout(() => {
       this.archiveTimer = null;
+      // A routing decision in flight appends its events in a moment: let them travel with these.
+      const later = this.routingInFlight ? deferredFlush(Date.now(), this.archiveWaitingSince) : null;
+      if (later !== null) return this.scheduleHandOver(later);
       void this.handOverArchive().then((next) => (next === null ? undefined : this.armAlarm(next)));
     }, Math.max(0, at - Date.now()));
     this.archiveTimer = { at, timer };
@@ -966,6 +972,8 @@ export class ConversationDO extends DurableObject<Env> {
     const send: SendBatch = async (batch) => {
       await this.env.EVENTS.send(batch);
     };
+    // What is appended from here on waits for a hand-over of its own (or is picked up by this one).
+    this.archiveWaitingSince = null;
     this.archiveFlush ??= flushOutbox(this.store, send, Date.now).finally(() => {
       this.archiveFlush = null;
     });
