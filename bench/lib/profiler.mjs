@@ -41,7 +41,7 @@ export async function startProfile(inspectorPort, { samplingIntervalUs = 200 } =
   await send("Profiler.setSamplingInterval", { interval: samplingIntervalUs });
   await send("Profiler.start");
   return {
-    /** The profile, with `sources` (scriptId → text) of the scripts its frames are in, for `busyByOwner`. */
+    /** The profile, with `sources` (scriptId → text) of the scripts its frames are in, for `cpuShareByOwner`. */
     async stop() {
       const { profile } = await send("Profiler.stop");
       // Read only now: the debugger stays off while measuring. Enabling it lists every script parsed.
@@ -151,13 +151,16 @@ function moduleIndex(source) {
 }
 
 /**
- * Busy time per object kind: each sample goes to the nearest frame of its stack in one of the
- * worker's own folders (`workers/skill-group/…` → "skill-group"; `workers/index.ts` → "entry"), so pure code from `src/`, the
- * libraries and native work (SQLite, RPC serialisation) count for the object that called them.
- * Samples with no such frame (the runtime between calls, GC) are "(runtime)"; `(idle)` is left out.
+ * How the worker's CPU divides among its objects: each busy sample (not `(idle)`) goes to the
+ * nearest frame of its stack in one of the worker's own folders (`workers/skill-group/…` →
+ * "skill-group"; `workers/index.ts` → "entry"), so pure code from `src/`, the libraries and native
+ * work (SQLite, RPC serialisation) count for the object that called them. Samples with no such
+ * frame — the runtime between calls, GC — are shared out in the same proportions. Counts samples
+ * rather than summing their time deltas: a delta also holds time the thread spent outside this
+ * isolate (D1 and R2 run in isolates of their own locally). Returns shares that sum to 1.
  * Needs the profile's `sources` (see `startProfile`).
  */
-export function busyByOwner(profile) {
+export function cpuShareByOwner(profile) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -167,20 +170,20 @@ export function busyByOwner(profile) {
     if (ownerOf.has(id)) return ownerOf.get(id);
     const frame = nodes.get(id).callFrame;
     const file = indexes.get(frame.scriptId)?.(frame.lineNumber);
-    // workers/index.ts is the Worker's entry (HTTP, queue, cron); other top-level files are shared helpers.
     const m = file ? /^workers\/(?:([^/]+)\/|index\.ts$)/.exec(file) : null;
     const p = parent.get(id);
-    const o = m ? (m[1] ?? "entry") : p === undefined ? "(runtime)" : owner(p);
+    const o = m ? (m[1] ?? "entry") : p === undefined ? null : owner(p);
     ownerOf.set(id, o);
     return o;
   };
-  const deltas = profile.timeDeltas ?? [];
-  const us = {};
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i];
+  const counts = {};
+  let attributed = 0;
+  for (const id of profile.samples) {
     if (nodes.get(id).callFrame.functionName === "(idle)") continue;
     const o = owner(id);
-    us[o] = (us[o] ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0);
+    if (o === null) continue;
+    counts[o] = (counts[o] ?? 0) + 1;
+    attributed += 1;
   }
-  return Object.fromEntries(Object.entries(us).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v / 1000)]));
+  return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, n / attributed]));
 }

@@ -5,3 +5,4 @@ export { decide, intentOf, type Decision, type RoutingInput, type RuleTrace, typ
 export { globMatch } from "./glob.ts";
 export { pickAgent, hasCapacity, estimateWait, ewma, type AgentSlot, type AssignmentPolicy } from "./assignment.ts";
 export { references, diffRuleSets, type References, type RuleSetDiff } from "./references.ts";
+export { WaitingQueue, type WaitingEntry } from "./waiting-queue.ts";

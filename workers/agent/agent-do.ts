@@ -31,6 +31,21 @@ export interface ReserveBatchResult {
   agent: Actor | null;
 }
 
+export interface OfferEntry {
+  conversation_id: string;
+  /** When the visitor started waiting: the assignment records the queue wait. */
+  waiting_since: number;
+}
+
+export interface OfferResult extends ReserveBatchResult {
+  /** Taken and assigned to this agent. */
+  assigned: string[];
+  /** Taken, but the conversation no longer wanted an agent (it ended while waiting); the slot is free again. */
+  gone: string[];
+  /** Taken, but the conversation did not answer; the slot is free again and the group retries it later. */
+  failed: string[];
+}
+
 /** A closed workstation may be a page reload: wait this long before taking the agent offline. */
 export const OFFLINE_GRACE_MS = 15_000;
 /** While online, shifts are re-checked this often so a shift's start and end reach the groups. */
@@ -112,12 +127,43 @@ export class AgentDO extends DurableObject<Env> {
 
   /**
    * A skill group's round: every conversation it offers this agent at once, taken in order while
-   * the agent is online, in shift and below their maximum. One call per agent per round keeps the
-   * decision here (so an agent in several groups stays within their maximum) without a round trip
-   * per conversation. Idempotent per conversation.
+   * the agent is online, in shift and below their maximum, and each taken one assigned to the
+   * agent. One call per agent per round keeps the decision here (so an agent in several groups
+   * stays within their maximum), and the call per conversation happens on the agent's object, not
+   * the group's, which then does the same work per round whatever the number of conversations.
+   * Idempotent per conversation.
    */
-  async reserveMany(conversationIds: string[], groupId: string | null): Promise<ReserveBatchResult> {
-    return this.take(conversationIds, groupId);
+  async offer(entries: OfferEntry[], groupId: string): Promise<OfferResult> {
+    const reserved = this.take(
+      entries.map((e) => e.conversation_id),
+      groupId,
+    );
+    const result: OfferResult = { ...reserved, assigned: [], gone: [], failed: [] };
+    const row = this.load();
+    if (!row || !reserved.agent || reserved.accepted.length === 0) return result;
+    const agent = reserved.agent;
+    const accepted = new Set(reserved.accepted);
+    await Promise.all(
+      entries
+        .filter((e) => accepted.has(e.conversation_id))
+        .map(async ({ conversation_id: id, waiting_since }) => {
+          try {
+            const assigned = await conversationStub(this.env, row.profile.workspace_id, id).assign({ agent, group_id: groupId, queue_wait_ms: Date.now() - waiting_since });
+            if (assigned.ok) {
+              result.assigned.push(id);
+              return;
+            }
+            // The conversation no longer wants an agent (it ended while waiting): give the slot back.
+            result.gone.push(id);
+          } catch (err) {
+            console.error(`conversation ${id} did not take its assignment to ${row.profile.user_id}; the group retries shortly`, err);
+            result.failed.push(id);
+          }
+          await this.release(id);
+        }),
+    );
+    result.slot = this.slot();
+    return result;
   }
 
   /** The conversation no longer needs this agent (ended, transferred, requeued). */

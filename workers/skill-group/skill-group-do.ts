@@ -2,8 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { Actor, QueueStatus, UserRole } from "../../src/model/index.ts";
 import { database } from "../db.ts";
 import { groupConfig } from "../directory/routing-config.ts";
-import { type AgentSlot, type AssignmentPolicy, estimateWait, ewma, hasCapacity, pickAgent } from "../../src/routing/index.ts";
+import { type AgentSlot, type AssignmentPolicy, estimateWait, ewma, hasCapacity, pickAgent, WaitingQueue, type WaitingEntry } from "../../src/routing/index.ts";
 import type { Env } from "../env.ts";
+import type { OfferResult } from "../agent/agent-do.ts";
 import { agentStub, conversationStub } from "../stubs.ts";
 
 export interface GroupMember {
@@ -48,10 +49,10 @@ export interface GroupStats {
 }
 
 /**
- * Most conversations one assignment round pairs with agents. A round asks each agent it uses once
- * (`reserveMany`, however many conversations it offers them), assigns the accepted conversations
- * in parallel and writes its queue changes in one transaction, so a burst costs a round trip per
- * conversation and one per agent per round — not two per conversation and a commit each.
+ * Most conversations one assignment round pairs with agents. A round makes one call per agent it
+ * uses (`offer`, however many conversations it offers them; the agent's object assigns what it
+ * takes) and writes its queue changes in one transaction, so the group's work per round does not
+ * grow with the conversations it assigns — no call and no commit of its own per conversation.
  */
 const ROUND_MAX = 500;
 /** How often waiting visitors' positions are refreshed while the queue moves. */
@@ -87,19 +88,12 @@ CREATE TABLE IF NOT EXISTS queue (
   ord INTEGER NOT NULL,
   waiting_since INTEGER NOT NULL,
   overflow_at INTEGER,
-  overflow_group TEXT,
-  pushed_position INTEGER
+  overflow_group TEXT
 );
-CREATE INDEX IF NOT EXISTS queue_order ON queue (priority DESC, ord);
+-- The serving order is kept in memory (WaitingQueue); an index for it would only cost every insert.
+DROP INDEX IF EXISTS queue_order;
 CREATE INDEX IF NOT EXISTS queue_overflow ON queue (overflow_at) WHERE overflow_at IS NOT NULL;
 `;
-
-interface QueueRow {
-  conversation_id: string;
-  priority: number;
-  ord: number;
-  waiting_since: number;
-}
 
 /**
  * One skill group (技能组): its waiting queue (priority, then arrival), its members' presence and
@@ -118,10 +112,13 @@ export class SkillGroupDO extends DurableObject<Env> {
   private pumped: Promise<void> = Promise.resolve();
   private positionsDirty = false;
   private alarmAt: number | null = null;
-  /** Waiting conversations per priority, and the lowest and highest `ord` handed out: no scan per enqueue. */
-  private counts: Map<number, number> | undefined;
-  private ordLo = 0;
-  private ordHi = 0;
+  /** The queue in serving order, loaded once per object lifetime: no query per enqueue, round or position. */
+  private waiting: WaitingQueue | undefined;
+  /** The position each waiting visitor was last told; lost on a restart, which only re-sends them. */
+  private readonly pushed = new Map<string, number>();
+  /** The assignment statistics positions are estimated from, loaded once and then kept up to date. */
+  private pace: { mean_interval_ms: number | null; last_assigned_at: number | null } | undefined;
+  private rrCursor: string | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -149,26 +146,26 @@ export class SkillGroupDO extends DurableObject<Env> {
   async enqueue(request: EnqueueRequest): Promise<QueueStatus> {
     const config = (this.config ?? this.loadConfig()) ?? (await this.configureFromDirectory(request.workspace_id, request.group_id));
     const now = Date.now();
-    const exists = this.sql.exec("SELECT 1 FROM queue WHERE conversation_id = ?", request.conversation_id).toArray().length > 0;
-    if (!exists) {
-      const counts = this.queueCounts();
+    const queue = this.queue();
+    if (!queue.get(request.conversation_id)) {
       const front = request.requeue === true && config.requeue === "front";
-      const ord = front ? --this.ordLo : ++this.ordHi;
+      const entry = queue.add(request.conversation_id, request.priority, request.waiting_since ?? now, front);
       this.sql.exec(
         "INSERT INTO queue (conversation_id, priority, ord, waiting_since, overflow_at, overflow_group) VALUES (?, ?, ?, ?, ?, ?)",
-        request.conversation_id,
-        request.priority,
-        ord,
-        request.waiting_since ?? now,
+        entry.conversation_id,
+        entry.priority,
+        entry.ord,
+        entry.waiting_since,
         request.overflow ? now + request.overflow.after_seconds * 1000 : null,
         request.overflow?.group ?? null,
       );
-      counts.set(request.priority, (counts.get(request.priority) ?? 0) + 1);
       this.positionsDirty = true;
-      this.armAlarm(this.nextAlarmAt(now));
+      this.armAlarm(request.overflow ? this.nextAlarmAt(now) : now + POSITION_TICK_MS);
       this.schedulePump();
       // Newest at its priority (or first, at the front): its place follows from the counts alone.
-      const ahead = this.countAbove(request.priority) + (front ? 0 : counts.get(request.priority)! - 1);
+      const ahead = queue.countAbove(request.priority) + (front ? 0 : queue.countAt(request.priority) - 1);
+      // The answer tells the conversation its place: the next tick pushes it only once it moves.
+      this.pushed.set(entry.conversation_id, ahead + 1);
       return this.status(config, ahead);
     }
     this.schedulePump();
@@ -190,13 +187,14 @@ export class SkillGroupDO extends DurableObject<Env> {
     return this.statusOf(conversationId);
   }
 
-  /** The head of the queue in serving order (at most `limit`, read through the queue_order index), and how many wait in all. */
+  /** The head of the queue in serving order (at most `limit`), and how many wait in all. */
   async head(limit: number): Promise<{ waiting: number; entries: Array<{ conversation_id: string; position: number; priority: number; waiting_since: number }> }> {
-    const rows = this.sql.exec("SELECT conversation_id, priority, waiting_since FROM queue ORDER BY priority DESC, ord LIMIT ?", limit).toArray();
-    return {
-      waiting: this.waitingCount(),
-      entries: rows.map((r, i) => ({ conversation_id: r.conversation_id as string, position: i + 1, priority: r.priority as number, waiting_since: r.waiting_since as number })),
-    };
+    const entries: Array<{ conversation_id: string; position: number; priority: number; waiting_since: number }> = [];
+    for (const e of this.queue().inOrder()) {
+      if (entries.length >= limit) break;
+      entries.push({ conversation_id: e.conversation_id, position: entries.length + 1, priority: e.priority, waiting_since: e.waiting_since });
+    }
+    return { waiting: this.queue().size, entries };
   }
 
   /** An agent object reporting presence, shift and load. */
@@ -212,7 +210,7 @@ export class SkillGroupDO extends DurableObject<Env> {
     const agents = [...this.agentMap().values()];
     return {
       group_id: this.config?.group_id ?? this.loadConfig()?.group_id ?? "",
-      waiting: this.waitingCount(),
+      waiting: this.queue().size,
       available_agents: agents.filter(hasCapacity).length,
       agents,
       assigned: (row?.assigned as number) ?? 0,
@@ -292,21 +290,19 @@ export class SkillGroupDO extends DurableObject<Env> {
    * Pairs queue heads, in queue order, with the agents the policy picks, counting each pairing
    * against the agent so one round cannot overfill anyone; grouped by agent.
    */
-  private plan(): Map<string, { agent: AgentSlot; entries: QueueRow[] }> {
+  private plan(): Map<string, { agent: AgentSlot; entries: WaitingEntry[] }> {
     const config = this.config ?? this.loadConfig();
-    const round = new Map<string, { agent: AgentSlot; entries: QueueRow[] }>();
+    const round = new Map<string, { agent: AgentSlot; entries: WaitingEntry[] }>();
     if (!config) return round;
-    const pool = [...this.agentMap().values()].filter(hasCapacity).map((a) => ({ ...a }));
-    if (pool.length === 0) return round;
     const now = Date.now();
-    let cursor = (this.sql.exec("SELECT rr_cursor FROM config WHERE singleton = 1").toArray()[0]?.rr_cursor as string | null) ?? null;
-    const heads = this.sql
-      .exec("SELECT conversation_id, priority, ord, waiting_since FROM queue ORDER BY priority DESC, ord LIMIT ?", ROUND_MAX + this.coolingDown.size)
-      .toArray() as unknown as QueueRow[];
+    let cursor = this.roundRobinCursor();
     let paired = 0;
-    for (const entry of heads) {
+    // Built at the first conversation to pair: the loop's last look at the queue usually finds none.
+    let pool: AgentSlot[] | undefined;
+    for (const entry of this.queue().inOrder()) {
       if (paired >= ROUND_MAX) break;
       if (this.inFlight.has(entry.conversation_id) || (this.coolingDown.get(entry.conversation_id) ?? 0) > now) continue;
+      pool ??= [...this.agentMap().values()].filter(hasCapacity).map((a) => ({ ...a }));
       const agent = pickAgent(pool, config.policy, cursor);
       if (!agent) break;
       agent.load += 1;
@@ -318,7 +314,11 @@ export class SkillGroupDO extends DurableObject<Env> {
       round.set(agent.user_id, slot);
       paired += 1;
     }
-    if (paired > 0) this.sql.exec("UPDATE config SET rr_cursor = ? WHERE singleton = 1", cursor);
+    // Only round-robin reads the cursor back.
+    if (paired > 0 && config.policy === "round_robin" && cursor !== this.rrCursor) {
+      this.rrCursor = cursor;
+      this.sql.exec("UPDATE config SET rr_cursor = ? WHERE singleton = 1", cursor);
+    }
     return round;
   }
 
@@ -326,7 +326,7 @@ export class SkillGroupDO extends DurableObject<Env> {
   private readonly coolingDown = new Map<string, number>();
 
   /** One round: a reservation per agent, an assignment per accepted conversation, one commit for the queue. */
-  private async runRound(round: Map<string, { agent: AgentSlot; entries: QueueRow[] }>): Promise<void> {
+  private async runRound(round: Map<string, { agent: AgentSlot; entries: WaitingEntry[] }>): Promise<void> {
     const assigned: string[] = [];
     const gone: string[] = [];
     try {
@@ -340,11 +340,12 @@ export class SkillGroupDO extends DurableObject<Env> {
           if (slot) this.saveAgent(slot);
         }
         if (assigned.length > 0) {
-          const row = this.sql.exec("SELECT mean_interval_ms, last_assigned_at FROM config WHERE singleton = 1").one();
-          const last = row.last_assigned_at as number | null;
-          let mean = row.mean_interval_ms as number | null;
+          const pace = this.assignmentPace();
+          const last = pace.last_assigned_at;
+          let mean = pace.mean_interval_ms;
           // The round's assignments share the time since the last one.
           if (last !== null) for (let i = 0; i < Math.min(assigned.length, 50); i++) mean = ewma(mean, (now - last) / assigned.length);
+          this.pace = { mean_interval_ms: mean, last_assigned_at: now };
           this.sql.exec(
             "UPDATE config SET assigned = assigned + ?, last_assigned_at = ?, mean_interval_ms = ? WHERE singleton = 1",
             assigned.length,
@@ -359,54 +360,32 @@ export class SkillGroupDO extends DurableObject<Env> {
   }
 
   /**
-   * Offers an agent this round's conversations for them. Their object takes what fits; each taken
-   * conversation is then assigned. `assigned` and `gone` collect what leaves the queue.
+   * Offers an agent this round's conversations for them: their object takes what fits and assigns
+   * each taken conversation. `assigned` and `gone` collect what leaves the queue.
    */
-  private async offer(agent: AgentSlot, entries: QueueRow[], assigned: string[], gone: string[]): Promise<void> {
+  private async offer(agent: AgentSlot, entries: WaitingEntry[], assigned: string[], gone: string[]): Promise<void> {
     const config = this.requireConfig();
-    const agentObject = agentStub(this.env, config.workspace_id, agent.user_id);
-    let reserved;
+    let result: OfferResult;
     try {
-      reserved = await agentObject.reserveMany(
-        entries.map((e) => e.conversation_id),
+      result = await agentStub(this.env, config.workspace_id, agent.user_id).offer(
+        entries.map((e) => ({ conversation_id: e.conversation_id, waiting_since: e.waiting_since })),
         config.group_id,
       );
     } catch (err) {
       // Unknown state: stop offering to this agent until their object reports again.
-      console.error(`agent ${agent.user_id} did not answer a reservation`, err);
+      console.error(`agent ${agent.user_id} did not answer an offer`, err);
       this.agentMap().set(agent.user_id, { ...agent, load: agent.load - entries.length, presence: "offline" });
       return;
     }
-    this.agentMap().set(agent.user_id, reserved.slot ?? { ...agent, load: agent.load - entries.length, presence: "offline" });
-    if (reserved.accepted.length < entries.length) this.pumpAgain = true;
-    if (reserved.accepted.length === 0) return;
-    const accepted = new Set(reserved.accepted);
-    await Promise.all(
-      entries
-        .filter((e) => accepted.has(e.conversation_id))
-        .map(async (entry) => {
-          const now = Date.now();
-          try {
-            const result = await conversationStub(this.env, config.workspace_id, entry.conversation_id).assign({
-              agent: reserved.agent!,
-              group_id: config.group_id,
-              queue_wait_ms: now - entry.waiting_since,
-            });
-            if (result.ok) {
-              assigned.push(entry.conversation_id);
-              return;
-            }
-            // The conversation no longer wants an agent (it ended while waiting): give the slot back.
-            gone.push(entry.conversation_id);
-            await agentObject.release(entry.conversation_id);
-          } catch (err) {
-            console.error(`conversation ${entry.conversation_id} did not take its assignment; retrying shortly`, err);
-            this.coolingDown.set(entry.conversation_id, now + COOL_DOWN_MS);
-            this.armAlarm(now + COOL_DOWN_MS);
-            await agentObject.release(entry.conversation_id).catch((e: unknown) => console.error(`release of ${entry.conversation_id} failed`, e));
-          }
-        }),
-    );
+    this.agentMap().set(agent.user_id, result.slot ?? { ...agent, load: agent.load - entries.length, presence: "offline" });
+    if (result.accepted.length < entries.length) this.pumpAgain = true;
+    assigned.push(...result.assigned);
+    gone.push(...result.gone);
+    if (result.failed.length > 0) {
+      const until = Date.now() + COOL_DOWN_MS;
+      for (const id of result.failed) this.coolingDown.set(id, until);
+      this.armAlarm(until);
+    }
   }
 
   // ---- overflow and positions ---------------------------------------------------------------------
@@ -445,23 +424,22 @@ export class SkillGroupDO extends DurableObject<Env> {
     const config = this.config ?? this.loadConfig();
     if (!config) return;
     this.positionsDirty = false;
-    const waiting = this.waitingCount();
-    const mean = (this.sql.exec("SELECT mean_interval_ms FROM config WHERE singleton = 1").toArray()[0]?.mean_interval_ms as number | null) ?? null;
+    const waiting = this.queue().size;
+    const mean = this.assignmentPace().mean_interval_ms;
     let position = 0;
     let pushes = 0;
-    for (const row of this.sql.exec("SELECT conversation_id, pushed_position FROM queue ORDER BY priority DESC, ord")) {
+    for (const { conversation_id: id } of this.queue().inOrder()) {
       position += 1;
-      const last = row.pushed_position as number | null;
+      const last = this.pushed.get(id);
       if (last === position) continue;
-      const notable = last === null || position <= ALWAYS_PUSH_WITHIN || Math.abs(last - position) >= Math.max(1, last * 0.1);
+      const notable = last === undefined || position <= ALWAYS_PUSH_WITHIN || Math.abs(last - position) >= Math.max(1, last * 0.1);
       if (!notable) continue;
       if (pushes >= MAX_PUSHES_PER_TICK) {
         this.positionsDirty = true;
         break;
       }
       pushes += 1;
-      const id = row.conversation_id as string;
-      this.sql.exec("UPDATE queue SET pushed_position = ? WHERE conversation_id = ?", position, id);
+      this.pushed.set(id, position);
       const status: QueueStatus = { group_id: config.group_id, position, waiting, estimated_wait_seconds: estimateWait(position, mean) };
       this.ctx.waitUntil(
         conversationStub(this.env, config.workspace_id, id)
@@ -486,53 +464,42 @@ export class SkillGroupDO extends DurableObject<Env> {
 
   // ---- state ----------------------------------------------------------------------------------------
 
-  /** A conversation's place: the counts of higher priorities, and one index range at its own. */
   private statusOf(conversationId: string): QueueStatus | null {
     const config = this.config ?? this.loadConfig();
-    const row = this.sql.exec("SELECT priority, ord FROM queue WHERE conversation_id = ?", conversationId).toArray()[0];
-    if (!config || !row) return null;
-    const same = this.sql.exec("SELECT COUNT(*) AS n FROM queue WHERE priority = ? AND ord < ?", row.priority, row.ord).one().n as number;
-    return this.status(config, this.countAbove(row.priority as number) + same);
+    const position = this.queue().positionOf(conversationId);
+    return config && position !== null ? this.status(config, position - 1) : null;
   }
 
   private status(config: GroupConfig, ahead: number): QueueStatus {
-    const mean = (this.sql.exec("SELECT mean_interval_ms FROM config WHERE singleton = 1").one().mean_interval_ms as number | null) ?? null;
-    return { group_id: config.group_id, position: ahead + 1, waiting: this.waitingCount(), estimated_wait_seconds: estimateWait(ahead + 1, mean) };
+    const mean = this.assignmentPace().mean_interval_ms;
+    return { group_id: config.group_id, position: ahead + 1, waiting: this.queue().size, estimated_wait_seconds: estimateWait(ahead + 1, mean) };
   }
 
-  /** Per-priority counts of the queue, read once per object lifetime and then kept up to date. */
-  private queueCounts(): Map<number, number> {
-    if (!this.counts) {
-      this.counts = new Map();
-      for (const r of this.sql.exec("SELECT priority, COUNT(*) AS n FROM queue GROUP BY priority")) this.counts.set(r.priority as number, r.n as number);
-      const bounds = this.sql.exec("SELECT MIN(ord) AS lo, MAX(ord) AS hi FROM queue").one();
-      this.ordLo = (bounds.lo as number | null) ?? 0;
-      this.ordHi = (bounds.hi as number | null) ?? 0;
+  private queue(): WaitingQueue {
+    this.waiting ??= WaitingQueue.from(
+      this.sql.exec("SELECT conversation_id, priority, ord, waiting_since FROM queue").toArray() as unknown as WaitingEntry[],
+    );
+    return this.waiting;
+  }
+
+  private assignmentPace(): { mean_interval_ms: number | null; last_assigned_at: number | null } {
+    if (!this.pace) {
+      const row = this.sql.exec("SELECT mean_interval_ms, last_assigned_at FROM config WHERE singleton = 1").toArray()[0];
+      this.pace = { mean_interval_ms: (row?.mean_interval_ms as number | null) ?? null, last_assigned_at: (row?.last_assigned_at as number | null) ?? null };
     }
-    return this.counts;
+    return this.pace;
   }
 
-  private waitingCount(): number {
-    let n = 0;
-    for (const c of this.queueCounts().values()) n += c;
-    return n;
+  private roundRobinCursor(): string | null {
+    if (this.rrCursor === undefined) this.rrCursor = (this.sql.exec("SELECT rr_cursor FROM config WHERE singleton = 1").toArray()[0]?.rr_cursor as string | null) ?? null;
+    return this.rrCursor;
   }
 
-  private countAbove(priority: number): number {
-    let n = 0;
-    for (const [p, c] of this.queueCounts()) if (p > priority) n += c;
-    return n;
-  }
-
-  /** Deletes a queue entry and keeps the counts; true when it was there. */
+  /** Deletes a queue entry; true when it was there. */
   private removeFromQueue(conversationId: string): boolean {
-    const counts = this.queueCounts();
-    const row = this.sql.exec("DELETE FROM queue WHERE conversation_id = ? RETURNING priority", conversationId).toArray()[0];
-    if (!row) return false;
-    const p = row.priority as number;
-    const left = (counts.get(p) ?? 1) - 1;
-    if (left > 0) counts.set(p, left);
-    else counts.delete(p);
+    if (!this.queue().remove(conversationId)) return false;
+    this.sql.exec("DELETE FROM queue WHERE conversation_id = ?", conversationId);
+    this.pushed.delete(conversationId);
     this.positionsDirty = true;
     return true;
   }
