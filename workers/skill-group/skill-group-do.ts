@@ -59,7 +59,9 @@ const ROUND_MAX = 500;
 const POSITION_TICK_MS = 1000;
 /** Positions near the front are always pushed when they change; further back only on a 10% change. */
 const ALWAYS_PUSH_WITHIN = 50;
-const MAX_PUSHES_PER_TICK = 500;
+/** …and further back at most this often per visitor, so a long queue's drain does not push the whole queue every second. */
+const FAR_PUSH_INTERVAL_MS = 15_000;
+const MAX_PUSHES_PER_TICK = 250;
 /** A conversation that failed to take an assignment is retried after this. */
 const COOL_DOWN_MS = 2000;
 
@@ -114,8 +116,8 @@ export class SkillGroupDO extends DurableObject<Env> {
   private alarmAt: number | null = null;
   /** The queue in serving order, loaded once per object lifetime: no query per enqueue, round or position. */
   private waiting: WaitingQueue | undefined;
-  /** The position each waiting visitor was last told; lost on a restart, which only re-sends them. */
-  private readonly pushed = new Map<string, number>();
+  /** The position each waiting visitor was last told, and when; lost on a restart, which only re-sends them. */
+  private readonly pushed = new Map<string, { position: number; at: number }>();
   /** The assignment statistics positions are estimated from, loaded once and then kept up to date. */
   private pace: { mean_interval_ms: number | null; last_assigned_at: number | null } | undefined;
   private rrCursor: string | null | undefined;
@@ -165,7 +167,7 @@ export class SkillGroupDO extends DurableObject<Env> {
       // Newest at its priority (or first, at the front): its place follows from the counts alone.
       const ahead = queue.countAbove(request.priority) + (front ? 0 : queue.countAt(request.priority) - 1);
       // The answer tells the conversation its place: the next tick pushes it only once it moves.
-      this.pushed.set(entry.conversation_id, ahead + 1);
+      this.pushed.set(entry.conversation_id, { position: ahead + 1, at: now });
       return this.status(config, ahead);
     }
     this.schedulePump();
@@ -416,9 +418,10 @@ export class SkillGroupDO extends DurableObject<Env> {
   }
 
   /**
-   * One ordered pass over the queue, pushing positions that changed. Pushes are bounded per tick
-   * and far-back positions only move on a 10% change, so the cost per assignment stays flat as
-   * the queue grows; the scan is the only part that grows, once per second at most.
+   * One ordered pass over the queue, pushing positions that changed. Pushes are bounded per tick,
+   * and far-back positions are only pushed on a 10% change and at most every 15 s per visitor, so
+   * the cost per assignment stays flat as the queue grows; the in-memory scan is the only part
+   * that grows, once per second at most.
    */
   private pushPositions(): void {
     const config = this.config ?? this.loadConfig();
@@ -426,20 +429,26 @@ export class SkillGroupDO extends DurableObject<Env> {
     this.positionsDirty = false;
     const waiting = this.queue().size;
     const mean = this.assignmentPace().mean_interval_ms;
+    const now = Date.now();
     let position = 0;
     let pushes = 0;
     for (const { conversation_id: id } of this.queue().inOrder()) {
       position += 1;
       const last = this.pushed.get(id);
-      if (last === position) continue;
-      const notable = last === undefined || position <= ALWAYS_PUSH_WITHIN || Math.abs(last - position) >= Math.max(1, last * 0.1);
+      if (last?.position === position) continue;
+      const notable = last === undefined || position <= ALWAYS_PUSH_WITHIN || Math.abs(last.position - position) >= Math.max(1, last.position * 0.1);
       if (!notable) continue;
+      if (last !== undefined && position > ALWAYS_PUSH_WITHIN && now - last.at < FAR_PUSH_INTERVAL_MS) {
+        // Told recently: a later tick tells them, even if the queue stops moving meanwhile.
+        this.positionsDirty = true;
+        continue;
+      }
       if (pushes >= MAX_PUSHES_PER_TICK) {
         this.positionsDirty = true;
         break;
       }
       pushes += 1;
-      this.pushed.set(id, position);
+      this.pushed.set(id, { position, at: now });
       const status: QueueStatus = { group_id: config.group_id, position, waiting, estimated_wait_seconds: estimateWait(position, mean) };
       this.ctx.waitUntil(
         conversationStub(this.env, config.workspace_id, id)
