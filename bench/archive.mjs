@@ -134,7 +134,7 @@ async function measure(opts) {
     const cpu = process.cpuUsage();
     const ownCpuMs = Object.values(target.cpuMs()).reduce((a, b) => a + b, 0) + (cpu.user + cpu.system) / 1000;
     const load = meter.stop(ownCpuMs);
-    const deliveries = [...target.output().matchAll(/archive delivery: (\d+) messages, (\d+) events archived, (\d+) segments written, (\d+) D1 statements/g)];
+    const deliveries = [...target.archiveDeliveries().matchAll(/archive delivery: (\d+) messages, (\d+) events archived, (\d+) segments written, (\d+) D1 statements/g)];
     const d1 = deliveries.reduce((n, m) => n + Number(m[4]), 0);
     const archivedByConsumer = deliveries.reduce((n, m) => n + Number(m[2]), 0);
     return {

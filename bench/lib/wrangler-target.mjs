@@ -129,9 +129,16 @@ export async function startWranglerDev(options) {
   // detached: its own process group, so stop() can signal wrangler and every child at once.
   const env = { ...OFFLINE_ENV, ...(options.devObservability ? {} : { X_LOCAL_OBSERVABILITY: "false" }), ...options.env };
   let reloads = 0;
+  /** Every archive consumer line, kept whole: the rolling log below drops old output. */
+  const deliveries = [];
+  const partial = new Map();
   const collect = (stream) => (chunk) => {
     const text = chunk.toString();
     reloads += (text.match(/Reloading local server/g) ?? []).length;
+    // Whole lines only: a chunk may end mid-line.
+    const lines = ((partial.get(stream) ?? "") + text).split("\n");
+    partial.set(stream, lines.pop());
+    for (const line of lines) if (line.includes("archive delivery: ")) deliveries.push(line);
     log.push(text);
     if (log.length > 2000) log.splice(0, log.length - 2000);
     if (verbose) stream.write(`[${name}] ${text}`);
@@ -174,6 +181,8 @@ export async function startWranglerDev(options) {
       return now;
     },
     output: () => log.join(""),
+    /** The archive consumer's `archive delivery: …` lines since the start, all of them. */
+    archiveDeliveries: () => deliveries.join("\n"),
     /** How often wrangler rebuilt and restarted the worker since it was ready (its sources changed). */
     reloads: () => reloads,
     /**

@@ -14,7 +14,7 @@ export const FLUSH_MAX_WAIT_MS = 2000;
 /**
  * A conversation's opening event alone waits this long for the visitor's first lines, which
  * usually follow within seconds: otherwise nearly every conversation would start with a
- * one-event segment.
+ * one-event segment. When they come, it waits with them (at most FLUSH_MAX_WAIT_MS more).
  */
 export const OPENING_WAIT_MS = 3000;
 /**
@@ -44,6 +44,11 @@ export async function flushOutbox(store: ConversationStore, send: SendBatch, now
   if (!record) return null;
   store.restartArchiveWithoutChain();
   if (record.archive_confirmed_seq < record.archive_handed_seq && now() - record.archive_handed_at >= CONFIRM_TIMEOUT_MS) {
+    // Worth an alert: the queue lost a batch or the consumer is failing (docs/operations.md).
+    console.error(
+      `archive unconfirmed: ${record.conversation_id} handed seq ${record.archive_handed_seq}, confirmed ${record.archive_confirmed_seq}, ` +
+        `for ${Math.round((now() - record.archive_handed_at) / 1000)} s; sending again from the confirmed watermark`,
+    );
     store.rewindHanded();
   }
   try {
@@ -97,15 +102,16 @@ export function deferredFlush(now: number, waitingSince: number | null): number 
 }
 
 /**
- * When the outbox should flush after an append, given when the oldest unsent event was stored: a
- * quiet period after the last event, capped by the oldest one's maximum wait; the opening event
- * alone waits longer; at once when enough is waiting or the conversation ended.
+ * When the outbox should flush after an append, given when the oldest unsent event other than the
+ * opening was stored (null: only the opening waits): a quiet period after the last event, capped
+ * by that event's maximum wait; the opening alone waits longer, and once the first lines follow it
+ * travels with them; at once when enough is waiting or the conversation ended.
  */
-export function flushAfterAppend(store: ConversationStore, now: number, waitingSince: number): number {
+export function flushAfterAppend(store: ConversationStore, now: number, waitingSince: number | null): number {
   const record = store.get();
   if (!record) return now + FLUSH_QUIET_MS;
   const waiting = store.headSeq() - record.archive_handed_seq;
   if (waiting >= FLUSH_EVENTS || record.state === "ended") return now;
-  if (store.headSeq() === 1) return waitingSince + OPENING_WAIT_MS;
+  if (waitingSince === null) return now + OPENING_WAIT_MS;
   return Math.min(now + FLUSH_QUIET_MS, waitingSince + FLUSH_MAX_WAIT_MS);
 }

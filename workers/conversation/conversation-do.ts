@@ -117,7 +117,7 @@ export class ConversationDO extends DurableObject<Env> {
   private lastFlushAt = 0;
   /** The in-memory timer of the next archive hand-over; the alarm is its durable backstop. */
   private archiveTimer: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
-  /** When the oldest event not yet handed over was stored, as far as this instance knows. */
+  /** When the oldest event not yet handed over (the opening aside) was stored, as far as this instance knows. */
   private archiveWaitingSince: number | null = null;
   /** The hand-over in progress: one at a time, so no batch leaves twice or out of order. */
   private archiveFlush: Promise<number | null> | null = null;
@@ -942,7 +942,8 @@ export class ConversationDO extends DurableObject<Env> {
     for (const [id, seq] of reached) this.store.raise(id, "dispatched_seq", seq);
     for (const wake of [...this.waiters]) wake();
     const now = Date.now();
-    this.archiveWaitingSince ??= now;
+    // The opening alone does not start the clock: it waits for the first lines (OPENING_WAIT_MS).
+    if (this.store.headSeq() > 1) this.archiveWaitingSince ??= now;
     this.scheduleHandOver(flushAfterAppend(this.store, now, this.archiveWaitingSince));
     const channelDue = this.channel.dueAt(this.store, now);
     if (channelDue !== null) void this.armAlarm(channelDue);
