@@ -6,3 +6,4 @@ export { globMatch } from "./glob.ts";
 export { pickAgent, hasCapacity, estimateWait, ewma, type AgentSlot, type AssignmentPolicy } from "./assignment.ts";
 export { references, diffRuleSets, type References, type RuleSetDiff } from "./references.ts";
 export { WaitingQueue, type WaitingEntry } from "./waiting-queue.ts";
+export { positionPush, type PushedPosition } from "./position-push.ts";

@@ -2,7 +2,18 @@ import { DurableObject } from "cloudflare:workers";
 import type { Actor, QueueStatus, UserRole } from "../../src/model/index.ts";
 import { database } from "../db.ts";
 import { groupConfig } from "../directory/routing-config.ts";
-import { type AgentSlot, type AssignmentPolicy, estimateWait, ewma, hasCapacity, pickAgent, WaitingQueue, type WaitingEntry } from "../../src/routing/index.ts";
+import {
+  type AgentSlot,
+  type AssignmentPolicy,
+  estimateWait,
+  ewma,
+  hasCapacity,
+  pickAgent,
+  positionPush,
+  type PushedPosition,
+  WaitingQueue,
+  type WaitingEntry,
+} from "../../src/routing/index.ts";
 import type { Env } from "../env.ts";
 import type { OfferResult } from "../agent/agent-do.ts";
 import { agentStub, conversationStub } from "../stubs.ts";
@@ -57,10 +68,7 @@ export interface GroupStats {
 const ROUND_MAX = 500;
 /** How often waiting visitors' positions are refreshed while the queue moves. */
 const POSITION_TICK_MS = 1000;
-/** Positions near the front are always pushed when they change; further back only on a 10% change. */
-const ALWAYS_PUSH_WITHIN = 50;
-/** …and further back at most this often per visitor, so a long queue's drain does not push the whole queue every second. */
-const FAR_PUSH_INTERVAL_MS = 15_000;
+/** Position pushes per tick at most (which visitor is told when: `positionPush`). */
 const MAX_PUSHES_PER_TICK = 250;
 /** A conversation that failed to take an assignment is retried after this. */
 const COOL_DOWN_MS = 2000;
@@ -117,7 +125,7 @@ export class SkillGroupDO extends DurableObject<Env> {
   /** The queue in serving order, loaded once per object lifetime: no query per enqueue, round or position. */
   private waiting: WaitingQueue | undefined;
   /** The position each waiting visitor was last told, and when; lost on a restart, which only re-sends them. */
-  private readonly pushed = new Map<string, { position: number; at: number }>();
+  private readonly pushed = new Map<string, PushedPosition>();
   /** The assignment statistics positions are estimated from, loaded once and then kept up to date. */
   private pace: { mean_interval_ms: number | null; last_assigned_at: number | null } | undefined;
   private rrCursor: string | null | undefined;
@@ -434,12 +442,9 @@ export class SkillGroupDO extends DurableObject<Env> {
     let pushes = 0;
     for (const { conversation_id: id } of this.queue().inOrder()) {
       position += 1;
-      const last = this.pushed.get(id);
-      if (last?.position === position) continue;
-      const notable = last === undefined || position <= ALWAYS_PUSH_WITHIN || Math.abs(last.position - position) >= Math.max(1, last.position * 0.1);
-      if (!notable) continue;
-      if (last !== undefined && position > ALWAYS_PUSH_WITHIN && now - last.at < FAR_PUSH_INTERVAL_MS) {
-        // Told recently: a later tick tells them, even if the queue stops moving meanwhile.
+      const push = positionPush(this.pushed.get(id), position, now);
+      if (push === "no") continue;
+      if (push === "later") {
         this.positionsDirty = true;
         continue;
       }
