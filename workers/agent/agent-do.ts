@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Actor, AgentServerFrame, AgentStatus, Presence, UserRole } from "../../src/model/index.ts";
-import { AgentClientFrame, PING_TEXT, PONG_TEXT, SwitchboardError } from "../../src/model/index.ts";
+import { AgentClientFrame, type ErrorCode, PING_TEXT, PONG_TEXT, SwitchboardError } from "../../src/model/index.ts";
 import { describeIssues } from "../../src/conversation/index.ts";
 import { type Schedule, scheduleOpen } from "../../src/routing/index.ts";
 import type { AgentSlot } from "../../src/routing/index.ts";
 import type { Env } from "../env.ts";
+import type { Result } from "../conversation/rpc.ts";
 import { conversationStub, groupStub } from "../stubs.ts";
 
 /** What the agent's object needs to know about its user; pushed by the gateway and the admin API. */
@@ -31,6 +32,9 @@ export interface ReserveBatchResult {
   agent: Actor | null;
 }
 
+/** What a conversation answers an assignment with when it no longer waits in the offering group. */
+const GONE: ReadonlySet<ErrorCode> = new Set(["conversation_ended", "not_found", "invalid_transition"]);
+
 export interface OfferEntry {
   conversation_id: string;
   /** When the visitor started waiting: the assignment records the queue wait. */
@@ -40,9 +44,9 @@ export interface OfferEntry {
 export interface OfferResult extends ReserveBatchResult {
   /** Taken and assigned to this agent. */
   assigned: string[];
-  /** Taken, but the conversation no longer wanted an agent (it ended while waiting); the slot is free again. */
+  /** Taken, but the conversation no longer waits in the group (it ended, or another agent has it); the slot is free again. */
   gone: string[];
-  /** Taken, but the conversation did not answer; the slot is free again and the group retries it later. */
+  /** Taken, but the conversation did not answer or failed; the slot is free again and the group retries it later. */
   failed: string[];
 }
 
@@ -148,13 +152,18 @@ export class AgentDO extends DurableObject<Env> {
         .filter((e) => accepted.has(e.conversation_id))
         .map(async ({ conversation_id: id, waiting_since }) => {
           try {
-            const assigned = await conversationStub(this.env, row.profile.workspace_id, id).assign({ agent, group_id: groupId, queue_wait_ms: Date.now() - waiting_since });
+            const assigned = (await conversationStub(this.env, row.profile.workspace_id, id).assign({
+              agent,
+              group_id: groupId,
+              queue_wait_ms: Date.now() - waiting_since,
+            })) as Result<{ state: string }>;
             if (assigned.ok) {
               result.assigned.push(id);
               return;
             }
-            // The conversation no longer wants an agent (it ended while waiting): give the slot back.
-            result.gone.push(id);
+            // No longer waiting in the group (it ended, or someone else has it): leaves the queue. Anything else is retried.
+            if (GONE.has(assigned.error.code)) result.gone.push(id);
+            else result.failed.push(id);
           } catch (err) {
             console.error(`conversation ${id} did not take its assignment to ${row.profile.user_id}; the group retries shortly`, err);
             result.failed.push(id);

@@ -433,8 +433,18 @@ export class ConversationDO extends DurableObject<Env> {
   // ---- routing: RPC from skill groups and agents ---------------------------------------------
 
   /** A skill group (or a direct route) gives the conversation to an agent. Idempotent per agent. */
-  async assign(request: { agent: Actor; group_id: string | null; queue_wait_ms: number }): Promise<Result<{ state: string }>> {
+  /**
+   * A group's round assigns the conversation to an agent: only while it still waits in that group
+   * (again to the same agent is a no-op), so a round repeated after a lost answer, or one racing a
+   * manual claim or a transfer, cannot give it to a second agent.
+   */
+  async assign(request: { agent: Actor; group_id: string; queue_wait_ms: number }): Promise<Result<{ state: string }>> {
     return toResult(() => {
+      const routing = this.store.routing();
+      const again = routing.owner?.id === request.agent.id && this.store.get()?.state === "serving";
+      if (!again && !(routing.status === "queued" && routing.group_id === request.group_id)) {
+        throw new SwitchboardError("invalid_transition", "the conversation no longer waits in this group");
+      }
       this.applyAssignment(request.agent, request.group_id, request.queue_wait_ms);
       return { state: this.store.get()!.state };
     });

@@ -160,20 +160,26 @@ export class SkillGroupDO extends DurableObject<Env> {
     if (!queue.get(request.conversation_id)) {
       const front = request.requeue === true && config.requeue === "front";
       const entry = queue.add(request.conversation_id, request.priority, request.waiting_since ?? now, front);
-      this.sql.exec(
-        "INSERT INTO queue (conversation_id, priority, ord, waiting_since, overflow_at, overflow_group) VALUES (?, ?, ?, ?, ?, ?)",
-        entry.conversation_id,
-        entry.priority,
-        entry.ord,
-        entry.waiting_since,
-        request.overflow ? now + request.overflow.after_seconds * 1000 : null,
-        request.overflow?.group ?? null,
-      );
-      this.positionsDirty = true;
-      this.armAlarm(request.overflow ? this.nextAlarmAt(now) : now + POSITION_TICK_MS);
-      this.schedulePump();
+      try {
+        this.sql.exec(
+          "INSERT INTO queue (conversation_id, priority, ord, waiting_since, overflow_at, overflow_group) VALUES (?, ?, ?, ?, ?, ?)",
+          entry.conversation_id,
+          entry.priority,
+          entry.ord,
+          entry.waiting_since,
+          request.overflow ? now + request.overflow.after_seconds * 1000 : null,
+          request.overflow?.group ?? null,
+        );
+      } catch (err) {
+        queue.remove(entry.conversation_id);
+        throw err;
+      }
       // Newest at its priority (or first, at the front): its place follows from the counts alone.
       const ahead = queue.countAbove(request.priority) + (front ? 0 : queue.countAt(request.priority) - 1);
+      // Only those now behind it moved; appended at the very back, nobody did.
+      if (ahead + 1 < queue.size) this.positionsDirty = true;
+      if (this.positionsDirty || request.overflow) this.armAlarm(this.nextAlarmAt(now));
+      this.schedulePump();
       // The answer tells the conversation its place: the next tick pushes it only once it moves.
       this.pushed.set(entry.conversation_id, { position: ahead + 1, at: now });
       return this.status(config, ahead);
@@ -186,10 +192,7 @@ export class SkillGroupDO extends DurableObject<Env> {
   async dequeue(conversationId: string, reason: "abandoned" | "moved"): Promise<boolean> {
     const removed = this.removeFromQueue(conversationId);
     if (removed && reason === "abandoned") this.sql.exec("UPDATE config SET abandoned = abandoned + 1 WHERE singleton = 1");
-    if (removed) {
-      this.positionsDirty = true;
-      this.armAlarm(Date.now() + POSITION_TICK_MS);
-    }
+    if (removed) this.armAlarm(Date.now() + POSITION_TICK_MS);
     return removed;
   }
 
@@ -335,7 +338,7 @@ export class SkillGroupDO extends DurableObject<Env> {
   /** Conversations whose assignment failed for a reason of their own: left alone until then. */
   private readonly coolingDown = new Map<string, number>();
 
-  /** One round: a reservation per agent, an assignment per accepted conversation, one commit for the queue. */
+  /** One round: an offer per agent (whose object assigns what it takes), one commit for the queue. */
   private async runRound(round: Map<string, { agent: AgentSlot; entries: WaitingEntry[] }>): Promise<void> {
     const assigned: string[] = [];
     const gone: string[] = [];
@@ -343,29 +346,39 @@ export class SkillGroupDO extends DurableObject<Env> {
       await Promise.all([...round.values()].map(({ agent, entries }) => this.offer(agent, entries, assigned, gone)));
     } finally {
       const now = Date.now();
-      this.ctx.storage.transactionSync(() => {
-        for (const id of [...assigned, ...gone]) this.removeFromQueue(id);
-        for (const { agent } of round.values()) {
-          const slot = this.agentMap().get(agent.user_id);
-          if (slot) this.saveAgent(slot);
-        }
-        if (assigned.length > 0) {
-          const pace = this.assignmentPace();
-          const last = pace.last_assigned_at;
-          let mean = pace.mean_interval_ms;
-          // The round's assignments share the time since the last one.
-          if (last !== null) for (let i = 0; i < Math.min(assigned.length, 50); i++) mean = ewma(mean, (now - last) / assigned.length);
-          this.pace = { mean_interval_ms: mean, last_assigned_at: now };
-          this.sql.exec(
-            "UPDATE config SET assigned = assigned + ?, last_assigned_at = ?, mean_interval_ms = ? WHERE singleton = 1",
-            assigned.length,
-            now,
-            mean,
-          );
-        }
-      });
       for (const { entries } of round.values()) for (const e of entries) this.inFlight.delete(e.conversation_id);
+      try {
+        this.ctx.storage.transactionSync(() => this.recordRound(round, assigned, gone, now));
+      } catch (err) {
+        // Rolled back in SQLite: what memory holds is reloaded from it on next use.
+        this.waiting = undefined;
+        this.pace = undefined;
+        throw err;
+      }
       if (assigned.length + gone.length > 0) this.armAlarm(now + POSITION_TICK_MS);
+    }
+  }
+
+  /** A round's queue deletions, its members' loads and its counters: inside one transaction. */
+  private recordRound(round: Map<string, { agent: AgentSlot; entries: WaitingEntry[] }>, assigned: string[], gone: string[], now: number): void {
+    for (const id of [...assigned, ...gone]) this.removeFromQueue(id);
+    for (const { agent } of round.values()) {
+      const slot = this.agentMap().get(agent.user_id);
+      if (slot) this.saveAgent(slot);
+    }
+    if (assigned.length > 0) {
+      const pace = this.assignmentPace();
+      const last = pace.last_assigned_at;
+      let mean = pace.mean_interval_ms;
+      // The round's assignments share the time since the last one.
+      if (last !== null) for (let i = 0; i < Math.min(assigned.length, 50); i++) mean = ewma(mean, (now - last) / assigned.length);
+      this.pace = { mean_interval_ms: mean, last_assigned_at: now };
+      this.sql.exec(
+        "UPDATE config SET assigned = assigned + ?, last_assigned_at = ?, mean_interval_ms = ? WHERE singleton = 1",
+        assigned.length,
+        now,
+        mean,
+      );
     }
   }
 
@@ -382,20 +395,26 @@ export class SkillGroupDO extends DurableObject<Env> {
         config.group_id,
       );
     } catch (err) {
-      // Unknown state: stop offering to this agent until their object reports again.
+      // Unknown state: stop offering to this agent until their object reports again, and leave its
+      // conversations alone for a while — some may have been assigned before the answer was lost
+      // (offered again later, they answer that they no longer wait, and leave the queue).
       console.error(`agent ${agent.user_id} did not answer an offer`, err);
       this.agentMap().set(agent.user_id, { ...agent, load: agent.load - entries.length, presence: "offline" });
+      this.coolDown(entries.map((e) => e.conversation_id));
       return;
     }
     this.agentMap().set(agent.user_id, result.slot ?? { ...agent, load: agent.load - entries.length, presence: "offline" });
     if (result.accepted.length < entries.length) this.pumpAgain = true;
     assigned.push(...result.assigned);
     gone.push(...result.gone);
-    if (result.failed.length > 0) {
-      const until = Date.now() + COOL_DOWN_MS;
-      for (const id of result.failed) this.coolingDown.set(id, until);
-      this.armAlarm(until);
-    }
+    this.coolDown(result.failed);
+  }
+
+  private coolDown(conversationIds: string[]): void {
+    if (conversationIds.length === 0) return;
+    const until = Date.now() + COOL_DOWN_MS;
+    for (const id of conversationIds) this.coolingDown.set(id, until);
+    this.armAlarm(until);
   }
 
   // ---- overflow and positions ---------------------------------------------------------------------
@@ -418,7 +437,6 @@ export class SkillGroupDO extends DurableObject<Env> {
         });
         this.removeFromQueue(id);
         this.sql.exec("UPDATE config SET overflowed = overflowed + 1 WHERE singleton = 1");
-        this.positionsDirty = true;
       } catch (err) {
         console.error(`overflow of ${id} failed; retrying on the next tick`, err);
       }
