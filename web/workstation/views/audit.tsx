@@ -6,6 +6,7 @@ import type { ConversationEvent, ConversationPage, Directory } from "../../share
 import { api, API_BASE, ApiError, loadSession } from "../api.ts";
 import { useT } from "../app.tsx";
 import { EventTimeline } from "./conversation.tsx";
+import { Choice } from "./choice.tsx";
 
 const CHANNELS = ["web", "h5", "app", "wechat", "form", "email", "api"];
 const STATES = ["queued", "serving", "transferring", "offline", "ended"] as const;
@@ -39,7 +40,8 @@ export function Audit({ directory, admin }: { directory: Directory | null; admin
   const [results, setResults] = useState<ConversationPage | null>(null);
   const [open, setOpen] = useState<Transcript | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const set = (k: keyof Filters) => (e: Event) => setFilters((f) => ({ ...f, [k]: (e.target as HTMLInputElement).value }));
+  const pick = (k: keyof Filters) => (value: string) => setFilters((f) => ({ ...f, [k]: value }));
+  const set = (k: keyof Filters) => (e: Event) => pick(k)((e.target as HTMLInputElement).value);
   const fail = (err: unknown) => setError(err instanceof ApiError ? `${err.message}${err.details.map((d) => ` (${d.path}: ${d.message})`).join("")}` : String(err));
 
   async function search(cursor?: string) {
@@ -120,12 +122,7 @@ export function Audit({ directory, admin }: { directory: Directory | null; admin
         </label>
         <label class="field">
           {t("channel")}
-          <select name="channel" value={filters.channel} onChange={set("channel")}>
-            <option value="">{t("anyone")}</option>
-            {CHANNELS.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
+          <Choice name="channel" value={filters.channel} values={CHANNELS} any={t("anyone")} onChange={pick("channel")} />
         </label>
         <label class="field">
           {t("group")}
@@ -140,14 +137,7 @@ export function Audit({ directory, admin }: { directory: Directory | null; admin
         </label>
         <label class="field">
           {t("state")}
-          <select name="state" value={filters.state} onChange={set("state")}>
-            <option value="">{t("any_state")}</option>
-            {STATES.map((s) => (
-              <option key={s} value={s}>
-                {t(`state_${s}`)}
-              </option>
-            ))}
-          </select>
+          <Choice name="state" value={filters.state as (typeof STATES)[number] | ""} values={STATES} label={(s) => t(`state_${s}`)} any={t("any_state")} onChange={pick("state")} />
         </label>
         <label class="field">
           {t("tags")}

@@ -6,6 +6,7 @@ import type { WechatAccountView } from "../../shared/wire.ts";
 import { api, API_BASE } from "../api.ts";
 import { useT } from "../app.tsx";
 import { describe, useLoad } from "./load.ts";
+import { Choice } from "./choice.tsx";
 
 const MODES = ["safe", "compatible", "plain"] as const;
 const KINDS = ["official_account", "mini_program"] as const;
@@ -107,8 +108,8 @@ function WechatAccount({ account, saved }: { account: WechatAccountView; saved()
 /** Connects an account (all fields) or edits one (secrets left empty are kept). */
 function WechatForm({ account, saved }: { account: WechatAccountView | null; saved(): void }) {
   const t = useT();
-  const [kind, setKind] = useState<string>(account?.kind ?? "official_account");
-  const [mode, setMode] = useState<string>(account?.mode ?? "safe");
+  const [kind, setKind] = useState<WechatAccountView["kind"]>(account?.kind ?? "official_account");
+  const [mode, setMode] = useState<WechatAccountView["mode"]>(account?.mode ?? "safe");
   const [appId, setAppId] = useState("");
   const [secret, setSecret] = useState("");
   const [token, setToken] = useState("");
@@ -142,23 +143,11 @@ function WechatForm({ account, saved }: { account: WechatAccountView | null; sav
       <div class="field-row">
         <label class="field">
           {t("wechat_kind")}
-          <select name="kind" value={kind} onChange={input(setKind)}>
-            {KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`wechat_${k}`)}
-              </option>
-            ))}
-          </select>
+          <Choice name="kind" value={kind} values={KINDS} label={(k) => t(`wechat_${k}`)} onChange={(k) => k && setKind(k)} />
         </label>
         <label class="field">
           {t("wechat_mode")}
-          <select name="mode" value={mode} onChange={input(setMode)}>
-            {MODES.map((m) => (
-              <option key={m} value={m}>
-                {t(`mode_${m}`)}
-              </option>
-            ))}
-          </select>
+          <Choice name="mode" value={mode} values={MODES} label={(m) => t(`mode_${m}`)} onChange={(m) => m && setMode(m)} />
         </label>
         {!account && (
           <label class="field">

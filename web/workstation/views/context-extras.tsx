@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ContactContextT, ConversationPage, Directory, Ticket, TicketPriority } from "../../shared/wire.ts";
 import { api, ApiError } from "../api.ts";
 import { useT } from "../app.tsx";
+import { Choice } from "./choice.tsx";
 
 const PRIORITIES: TicketPriority[] = ["low", "normal", "high", "urgent"];
 
@@ -100,13 +101,7 @@ function TicketDialog({ conversationId, directory, onClose }: { conversationId: 
         <div class="field-row">
           <label class="field">
             {t("priority")}
-            <select name="priority" value={priority} onChange={(e) => setPriority((e.target as HTMLSelectElement).value as TicketPriority)}>
-              {PRIORITIES.map((p) => (
-                <option key={p} value={p}>
-                  {t(`prio_${p}`)}
-                </option>
-              ))}
-            </select>
+            <Choice name="priority" value={priority} values={PRIORITIES} label={(p) => t(`prio_${p}`)} onChange={(p) => p && setPriority(p)} />
           </label>
           <label class="field">
             {t("owner")}

@@ -3,6 +3,7 @@ import type { ConversationPage, ConversationRow, ConversationState, Directory, Q
 import { api } from "../api.ts";
 import { useT } from "../app.tsx";
 import type { ConversationStore } from "../conversation-store.ts";
+import { Choice } from "./choice.tsx";
 
 export type InboxView = "mine" | "queued" | "all";
 
@@ -121,20 +122,8 @@ function AllList({ selected, onSelect, onList, directory }: Props) {
   return (
     <aside class="list" data-testid="inbox-all">
       <div class="filters">
-        <select name="state" value={state} aria-label={t("state")} onChange={(e) => setState((e.target as HTMLSelectElement).value as ConversationState)}>
-          <option value="">{t("any_state")}</option>
-          {STATES.map((s) => (
-            <option key={s} value={s}>
-              {t(`state_${s}`)}
-            </option>
-          ))}
-        </select>
-        <select name="channel" value={channel} aria-label={t("channel")} onChange={(e) => setChannel((e.target as HTMLSelectElement).value)}>
-          <option value="">{t("any_channel")}</option>
-          {CHANNELS.map((c) => (
-            <option key={c}>{c}</option>
-          ))}
-        </select>
+        <Choice name="state" value={state} values={STATES} label={(s) => t(`state_${s}`)} any={t("any_state")} ariaLabel={t("state")} onChange={setState} />
+        <Choice name="channel" value={channel} values={CHANNELS} any={t("any_channel")} ariaLabel={t("channel")} onChange={setChannel} />
         <select name="group" value={group} aria-label={t("group")} onChange={(e) => setGroup((e.target as HTMLSelectElement).value)}>
           <option value="">{t("any_group")}</option>
           {(directory?.groups ?? []).map((g) => (
